@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { contextOf, gitHint, openRepo } from '../context.js';
+
+export function registerCommit(program: Command): void {
+  program
+    .command('commit')
+    .description('Record changes of tracked files and stage outputs in the metafiles and the cache')
+    .argument('[targets...]', '.dvc files or stages (default: everything)')
+    .option('-f, --force', 'commit even if dependencies or outputs changed, without asking')
+    .action(async (targets: string[], flags: { force?: boolean }, command: Command) => {
+      const ctx = contextOf(command);
+      const repo = await openRepo(ctx, command);
+      const { commit } = await import('../../core/ops/commit.js');
+      const { files } = await repo.withLock(() =>
+        commit(repo, targets, { cwd: ctx.cwd, force: flags.force === true }),
+      );
+      await gitHint(ctx, repo, files);
+    });
+}

@@ -1,0 +1,76 @@
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { contextOf } from '../context.js';
+import { levelFromFlags, LEVEL_FLAGS, type LevelFlags } from './configLevels.js';
+
+interface ConfigFlags extends LevelFlags {
+  unset?: boolean;
+  list?: boolean;
+  showOrigin?: boolean;
+}
+
+export function registerConfig(program: Command): void {
+  const config = program
+    .command('config')
+    .description('Get, set or unset a configuration option (section.option)')
+    .argument('[name]', 'option name, e.g. core.remote or remote.myremote.url')
+    .argument('[value]', 'new value')
+    .option('-u, --unset', 'unset the option')
+    .option('-l, --list', 'list all options')
+    .option('--show-origin', 'with --list, show the file each option comes from')
+    .action(
+      async (
+        name: string | undefined,
+        value: string | undefined,
+        flags: ConfigFlags,
+        command: Command,
+      ) => {
+        const ctx = contextOf(command);
+        const { Config, parseConfigName } = await import('../../core/config/config.js');
+        const { findRoot } = await import('../../core/repo/repo.js');
+        const { SluiceError } = await import('../../core/errors.js');
+        const root = findRoot(ctx.cwd);
+        const level = levelFromFlags(flags);
+        if (root === undefined && level !== 'global' && level !== 'system') {
+          throw new SluiceError('NOT_A_REPO', 'you are not inside of a DVC repository', {
+            hint: 'run `sluice init` first, or use --global / --system',
+          });
+        }
+        const dvcDir = root === undefined ? null : join(root, '.dvc');
+        const cfg = await Config.load(dvcDir);
+        if (flags.list === true) {
+          for (const item of cfg.list(level)) {
+            const line = `${item.name}=${Array.isArray(item.value) ? item.value.join(', ') : item.value}`;
+            ctx.ui.data(flags.showOrigin === true ? `${cfg.fileOf(item.level)}\t${line}` : line);
+          }
+          return;
+        }
+        if (name === undefined) {
+          throw new SluiceError('BAD_ARGUMENTS', 'name argument is required', {
+            hint: 'e.g. sluice config core.remote',
+          });
+        }
+        const { section, key } = parseConfigName(name);
+        if (flags.unset === true) {
+          await cfg.unset(level ?? 'repo', section, key);
+          return;
+        }
+        if (value === undefined) {
+          const current =
+            level === undefined ? cfg.get(section, key) : cfg.getAt(level, section, key);
+          if (current === undefined) {
+            throw new SluiceError('CONFIG', `option '${name}' doesn't exist`);
+          }
+          ctx.ui.data(Array.isArray(current) ? current.join(', ') : current);
+          return;
+        }
+        await cfg.set(level ?? 'repo', section, key, value, { cwd: ctx.cwd });
+        if (section === 'cache' && key === 'type') {
+          ctx.ui.warn(
+            "You have changed the cache.type option. This doesn't update any existing workspace file links, but it can be done with:\n             sluice checkout --relink",
+          );
+        }
+      },
+    );
+  for (const [flag, description] of LEVEL_FLAGS) config.option(flag, description);
+}

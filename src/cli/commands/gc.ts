@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { contextOf, openRepo } from '../context.js';
+
+interface GcFlags {
+  workspace?: boolean;
+  allBranches?: boolean;
+  allTags?: boolean;
+  allCommits?: boolean;
+  force?: boolean;
+}
+
+export function registerGc(program: Command): void {
+  program
+    .command('gc')
+    .description('Delete cache objects that nothing in the chosen scope uses')
+    .option('-w, --workspace', 'keep what the workspace uses')
+    .option('-a, --all-branches', 'keep what the tips of all branches use')
+    .option('-T, --all-tags', 'keep what all tags use')
+    .option('-A, --all-commits', 'keep what every commit uses')
+    .option('-f, --force', 'do not ask for confirmation')
+    .action(async (flags: GcFlags, command: Command) => {
+      const ctx = contextOf(command);
+      const repo = await openRepo(ctx, command);
+      const { gc } = await import('../../core/ops/gc.js');
+      const { usedAtRevisions } = await import('../../core/ops/revisionObjects.js');
+      if (flags.force !== true && process.stdin.isTTY) {
+        const { confirm } = await import('../prompt.js');
+        const ok = await confirm(
+          'This will remove all cache except items used in the chosen scope of the current repo. Are you sure you want to proceed?',
+        );
+        if (!ok) return;
+      }
+      const result = await repo.withLock(async () => {
+        const extra = await usedAtRevisions(repo, {
+          allBranches: flags.allBranches === true,
+          allTags: flags.allTags === true,
+          allCommits: flags.allCommits === true,
+        });
+        return gc(repo, flags, extra);
+      });
+      ctx.ui.out(
+        result.removed === 0
+          ? "No unused 'local' cache to remove."
+          : `Removed ${result.removed} objects from repo cache.`,
+      );
+    });
+}

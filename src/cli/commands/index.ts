@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { registerAdd } from './add.js';
+import { registerCache } from './cache.js';
+import { registerCheckout } from './checkout.js';
+import { registerCommit } from './commit.js';
+import { registerConfig } from './config.js';
+import { registerGc } from './gc.js';
+import { registerInit } from './init.js';
+import { registerMove } from './move.js';
+import { registerRemove } from './remove.js';
+import { registerRoot } from './root.js';
+import { registerStatus } from './status.js';
+import { registerUnprotect } from './unprotect.js';
+import { registerVersion } from './version.js';
+
+/** Every command, in the order `sluice --help` lists them. */
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  registerInit,
+  registerAdd,
+  registerStatus,
+  registerCheckout,
+  registerCommit,
+  registerRemove,
+  registerMove,
+  registerGc,
+  registerUnprotect,
+  registerCache,
+  registerConfig,
+  registerRoot,
+  registerVersion,
+];

@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import { contextOf, gitHint, openRepo } from '../context.js';
+
+export function registerMove(program: Command): void {
+  program
+    .command('move')
+    .alias('mv')
+    .description('Rename a tracked file or folder, with its .dvc file and .gitignore entry')
+    .argument('<src>', 'tracked path')
+    .argument('<dst>', 'new path')
+    .action(async (src: string, dst: string, _flags: unknown, command: Command) => {
+      const ctx = contextOf(command);
+      const repo = await openRepo(ctx, command);
+      const { move } = await import('../../core/ops/move.js');
+      const files = await repo.withLock(() => move(repo, src, dst, ctx.cwd));
+      await gitHint(ctx, repo, files);
+    });
+}

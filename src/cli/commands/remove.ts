@@ -1,0 +1,20 @@
+import type { Command } from 'commander';
+import { contextOf, gitHint, openRepo } from '../context.js';
+
+export function registerRemove(program: Command): void {
+  program
+    .command('remove')
+    .alias('rm')
+    .description(
+      'Stop tracking: delete .dvc files or dvc.yaml stages (the data stays unless --outs)',
+    )
+    .argument('<targets...>', '.dvc files or stages')
+    .option('--outs', 'also delete the outputs from the workspace')
+    .action(async (targets: string[], flags: { outs?: boolean }, command: Command) => {
+      const ctx = contextOf(command);
+      const repo = await openRepo(ctx, command);
+      const { remove } = await import('../../core/ops/remove.js');
+      await repo.withLock(() => remove(repo, targets, { cwd: ctx.cwd, outs: flags.outs === true }));
+      await gitHint(ctx, repo, []);
+    });
+}

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { contextOf, openRepo } from '../context.js';
+
+interface StatusFlags {
+  quiet?: boolean;
+  json?: boolean;
+  cloud?: boolean;
+  remote?: string;
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('Show changed stages and data files (or, with -c, what differs from a remote)')
+    .argument('[targets...]', '.dvc files, stages or outputs (default: everything)')
+    .option('--json', 'show the status as JSON')
+    .option('-c, --cloud', 'compare the cache with the default remote')
+    .option('-r, --remote <name>', 'compare the cache with this remote')
+    .action(async (targets: string[], flags: StatusFlags, command: Command) => {
+      const ctx = contextOf(command);
+      const repo = await openRepo(ctx, command);
+      const { StageIndex } = await import('../../core/stage/stageIndex.js');
+      const { repoStatus } = await import('../../core/ops/stageStatus.js');
+      const { stagesForTargets } = await import('../../core/ops/checkout.js');
+      const result = await repo.withLock(() => {
+        const index = StageIndex.load(repo);
+        const cwdRel = repo.rel(ctx.cwd);
+        const stages = stagesForTargets(index, targets, cwdRel);
+        return Promise.resolve({ stages, status: repoStatus(repo, index, stages, cwdRel) });
+      });
+      const changed = Object.keys(result.status).length > 0;
+      if (ctx.global.quiet === true) {
+        process.exitCode = changed ? 1 : 0;
+        return;
+      }
+      if (flags.json === true) {
+        ctx.ui.data(JSON.stringify(result.status));
+        return;
+      }
+      if (result.stages.length === 0 && targets.length === 0) {
+        ctx.ui.out('There are no data or pipelines tracked in this project yet.');
+        return;
+      }
+      if (!changed) {
+        ctx.ui.out('Data and pipelines are up to date.');
+        return;
+      }
+      const { renderStatus } = await import('../render/statusText.js');
+      ctx.ui.out(renderStatus(result.status));
+    });
+}

@@ -1,0 +1,136 @@
+import { mkdirSync, readFileSync, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
+import { errnoCode } from '../errors.js';
+import { writeFileAtomicSync } from '../fs/atomicWrite.js';
+import type { HashName } from '../hash/hashFile.js';
+
+interface Entry {
+  ino: number;
+  mtimeMs: number;
+  size: number;
+  hash: string;
+}
+
+const FORMAT = 'sluice-hash-cache 1';
+const SEP = '\0';
+
+/**
+ * Remembers the hash of a file by (inode, mtime, size), the way DVC's state DB does, so that a
+ * second `status` or `add` of unchanged data reads no file contents. One map per hash name.
+ *
+ * Stored as NUL-separated records in one file under `.dvc/tmp`, loaded whole (100k entries load
+ * in tens of milliseconds) and rewritten atomically only when something changed.
+ */
+export class HashCache {
+  private readonly maps = new Map<HashName, Map<string, Entry>>();
+  private dirty = false;
+  private loaded = false;
+
+  constructor(private readonly file: string) {}
+
+  private load(): void {
+    if (this.loaded) return;
+    this.loaded = true;
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return;
+      throw error;
+    }
+    const fields = text.split(SEP);
+    if (fields[0] !== FORMAT) return; // unknown or damaged: start afresh, it is only a cache
+    for (let i = 1; i + 5 < fields.length; i += 6) {
+      const name = fields[i] as HashName;
+      const path = fields[i + 1];
+      let map = this.maps.get(name);
+      if (map === undefined) {
+        map = new Map();
+        this.maps.set(name, map);
+      }
+      map.set(path, {
+        ino: Number(fields[i + 2]),
+        mtimeMs: Number(fields[i + 3]),
+        size: Number(fields[i + 4]),
+        hash: fields[i + 5],
+      });
+    }
+  }
+
+  /** The remembered hash when the file's inode, mtime and size are unchanged. */
+  get(key: string, stats: Stats, name: HashName = 'md5'): string | undefined {
+    this.load();
+    const entry = this.maps.get(name)?.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.ino !== stats.ino || entry.mtimeMs !== stats.mtimeMs || entry.size !== stats.size) {
+      return undefined;
+    }
+    return entry.hash;
+  }
+
+  set(key: string, stats: Stats, hash: string, name: HashName = 'md5'): void {
+    this.load();
+    let map = this.maps.get(name);
+    if (map === undefined) {
+      map = new Map();
+      this.maps.set(name, map);
+    }
+    const old = map.get(key);
+    if (
+      old?.hash === hash &&
+      old.ino === stats.ino &&
+      old.mtimeMs === stats.mtimeMs &&
+      old.size === stats.size
+    ) {
+      return;
+    }
+    map.set(key, { ino: stats.ino, mtimeMs: stats.mtimeMs, size: stats.size, hash });
+    this.dirty = true;
+  }
+
+  /**
+   * Directory objects whose every file was seen in the cache. Objects are immutable and only
+   * `gc` deletes them (and clears this), so a no-op status need not stat 100k cache files again.
+   */
+  isDirComplete(oid: string): boolean {
+    this.load();
+    return this.maps.get('md5')?.get(`/complete/${oid}`) !== undefined;
+  }
+
+  markDirComplete(oid: string): void {
+    this.load();
+    let map = this.maps.get('md5');
+    if (map === undefined) {
+      map = new Map();
+      this.maps.set('md5', map);
+    }
+    if (map.has(`/complete/${oid}`)) return;
+    map.set(`/complete/${oid}`, { ino: 0, mtimeMs: 0, size: 0, hash: oid });
+    this.dirty = true;
+  }
+
+  clearDirComplete(): void {
+    this.load();
+    const map = this.maps.get('md5');
+    if (map === undefined) return;
+    for (const key of map.keys()) {
+      if (key.startsWith('/complete/')) {
+        map.delete(key);
+        this.dirty = true;
+      }
+    }
+  }
+
+  save(): void {
+    if (!this.dirty) return;
+    const parts: string[] = [FORMAT];
+    for (const [name, map] of this.maps) {
+      for (const [path, e] of map) {
+        parts.push(name, path, String(e.ino), String(e.mtimeMs), String(e.size), e.hash);
+      }
+    }
+    mkdirSync(dirname(this.file), { recursive: true });
+    writeFileAtomicSync(this.file, parts.join(SEP) + SEP);
+    this.dirty = false;
+  }
+}

@@ -1,0 +1,111 @@
+import {
+  chmodSync,
+  copyFileSync,
+  constants as fsConstants,
+  linkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
+import { errnoCode, SluiceError } from '../errors.js';
+import { tempNameFor } from '../fs/atomicWrite.js';
+import { translateWriteError } from './objectStore.js';
+
+export type LinkType = 'reflink' | 'hardlink' | 'symlink' | 'copy';
+
+const LINK_TYPES: readonly LinkType[] = ['reflink', 'hardlink', 'symlink', 'copy'];
+export const DEFAULT_LINK_TYPES: readonly LinkType[] = ['reflink', 'copy'];
+
+/** Errors that mean "this link type is not supported here", so the next type is tried. */
+const UNSUPPORTED = new Set([
+  'EPERM',
+  'ENOTSUP',
+  'EOPNOTSUPP',
+  'EXDEV',
+  'ENOTTY',
+  'ENOSYS',
+  'EINVAL',
+  'EAGAIN',
+  'EMLINK',
+]);
+
+/** Parses `cache.type` ("reflink,copy" or a list). */
+export function parseLinkTypes(value: string | string[] | undefined): LinkType[] {
+  if (value === undefined) return [...DEFAULT_LINK_TYPES];
+  const items = (Array.isArray(value) ? value : value.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  const types: LinkType[] = [];
+  for (const item of items) {
+    if (!(LINK_TYPES as readonly string[]).includes(item)) {
+      throw new SluiceError(
+        'CONFIG',
+        `config file error: unsupported cache type '${item}' in cache.type`,
+        { hint: `use a comma-separated list of ${LINK_TYPES.join(', ')}` },
+      );
+    }
+    types.push(item as LinkType);
+  }
+  return types.length === 0 ? [...DEFAULT_LINK_TYPES] : types;
+}
+
+/**
+ * Places cache objects into the workspace with the first link type that works, remembering
+ * which one did so later files skip the failed attempts.
+ */
+export class Linker {
+  private readonly types: LinkType[];
+
+  constructor(types: readonly LinkType[]) {
+    this.types = [...types];
+  }
+
+  get preferred(): LinkType {
+    return this.types[0] ?? 'copy';
+  }
+
+  /** Links `object` to `target` (replacing whatever is there) and returns the type used. */
+  link(object: string, target: string, isexec: boolean): LinkType {
+    for (;;) {
+      const type = this.types[0];
+      if (type === undefined) {
+        throw new SluiceError('FAILED', `no link type in cache.type works for '${target}'`, {
+          hint: 'add copy to cache.type: `sluice config cache.type reflink,copy`',
+        });
+      }
+      const temp = tempNameFor(target);
+      try {
+        makeLink(type, object, temp, isexec);
+        renameSync(temp, target);
+        return type;
+      } catch (error) {
+        rmSync(temp, { force: true });
+        const code = errnoCode(error);
+        if (code !== undefined && UNSUPPORTED.has(code) && this.types.length > 1) {
+          this.types.shift();
+          continue;
+        }
+        throw translateWriteError(error, target);
+      }
+    }
+  }
+}
+
+function makeLink(type: LinkType, object: string, target: string, isexec: boolean): void {
+  switch (type) {
+    case 'reflink':
+      copyFileSync(object, target, fsConstants.COPYFILE_FICLONE_FORCE);
+      chmodSync(target, isexec ? 0o755 : 0o644);
+      return;
+    case 'copy':
+      copyFileSync(object, target, fsConstants.COPYFILE_FICLONE);
+      chmodSync(target, isexec ? 0o755 : 0o644);
+      return;
+    case 'hardlink':
+      linkSync(object, target);
+      return;
+    case 'symlink':
+      symlinkSync(object, target);
+      return;
+  }
+}

@@ -1,0 +1,228 @@
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  constants as fsConstants,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { createHash } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { errnoCode, SluiceError } from '../errors.js';
+import { tempNameFor } from '../fs/atomicWrite.js';
+import { BLOCK_SIZE, md5Bytes, md5FileSync, type HashName } from '../hash/hashFile.js';
+import { parseDirObject, type DirEntry } from './dirObject.js';
+
+export const READONLY_MODE = 0o444;
+
+/**
+ * The local cache: content-addressed objects at `<root>/<oid[0:2]>/<oid[2:]>`.
+ * `md5` objects live under `<cache>/files/md5`, legacy `md5-dos2unix` ones under `<cache>` itself.
+ *
+ * Write discipline: an object is written under a temporary name in its final folder, made
+ * read-only, then renamed, so nothing half-written is ever visible under an object's name.
+ * A file of mode 0444 is trusted as verified (as DVC does); anything else is rehashed on check.
+ */
+export class ObjectStore {
+  readonly filesRoot: string;
+
+  constructor(readonly cacheDir: string) {
+    this.filesRoot = join(cacheDir, 'files', 'md5');
+  }
+
+  rootFor(name: HashName): string {
+    return name === 'md5' ? this.filesRoot : this.cacheDir;
+  }
+
+  oidPath(oid: string, name: HashName = 'md5'): string {
+    return join(this.rootFor(name), oid.slice(0, 2), oid.slice(2));
+  }
+
+  exists(oid: string, name: HashName = 'md5'): boolean {
+    try {
+      return statSync(this.oidPath(oid, name)).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Is the object present and intact? A 0444 file is trusted; any other mode is rehashed and a
+   * corrupt object is deleted, as DVC does.
+   */
+  check(oid: string, name: HashName = 'md5'): boolean {
+    const path = this.oidPath(oid, name);
+    let mode: number;
+    try {
+      const stats = statSync(path);
+      if (!stats.isFile()) return false;
+      mode = stats.mode & 0o777;
+    } catch {
+      return false;
+    }
+    if (mode === READONLY_MODE) return true;
+    const actual = oid.endsWith('.dir')
+      ? md5Bytes(readFileSync(path)) + '.dir'
+      : md5FileSync(path, name);
+    if (actual !== oid) {
+      rmSync(path, { force: true });
+      return false;
+    }
+    protect(path);
+    return true;
+  }
+
+  /** Verifies an object's content by rehashing it, whatever its mode. */
+  verify(oid: string, name: HashName = 'md5'): boolean {
+    const path = this.oidPath(oid, name);
+    try {
+      const actual = oid.endsWith('.dir')
+        ? md5Bytes(readFileSync(path)) + '.dir'
+        : md5FileSync(path, name);
+      return actual === oid;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Copies `source` into the cache while hashing it, reading the file once.
+   * Returns the md5. With `link: 'hardlink'` the object is a hard link to the source instead.
+   */
+  addFile(source: string, knownHash?: string, hardlink = false): string {
+    if (knownHash !== undefined && this.exists(knownHash)) return knownHash;
+    if (hardlink && knownHash !== undefined) {
+      const final = this.oidPath(knownHash);
+      mkdirSync(dirname(final), { recursive: true });
+      try {
+        const temp = tempNameFor(final);
+        linkSync(source, temp);
+        protect(temp);
+        renameSync(temp, final);
+        return knownHash;
+      } catch {
+        // fall through to copying
+      }
+    }
+    mkdirSync(this.filesRoot, { recursive: true });
+    const temp = join(this.filesRoot, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    let hash: string;
+    try {
+      hash = copyAndHash(source, temp);
+      if (knownHash !== undefined && knownHash !== hash) {
+        throw new SluiceError('FAILED', `'${source}' changed while it was being added`, {
+          hint: 'run the command again',
+        });
+      }
+      const final = this.oidPath(hash);
+      mkdirSync(dirname(final), { recursive: true });
+      if (this.exists(hash)) {
+        rmSync(temp, { force: true });
+      } else {
+        protect(temp);
+        renameSync(temp, final);
+      }
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw translateWriteError(error, source);
+    }
+    return hash;
+  }
+
+  /** Stores bytes (a `.dir` listing) under the given oid. */
+  addBytes(oid: string, data: Buffer | string, name: HashName = 'md5'): void {
+    const final = this.oidPath(oid, name);
+    if (this.exists(oid, name)) return;
+    mkdirSync(dirname(final), { recursive: true });
+    const temp = tempNameFor(final);
+    try {
+      const fd = openSync(temp, 'wx', 0o644);
+      try {
+        const buffer = typeof data === 'string' ? Buffer.from(data) : data;
+        writeSync(fd, buffer);
+      } finally {
+        closeSync(fd);
+      }
+      protect(temp);
+      renameSync(temp, final);
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw translateWriteError(error, final);
+    }
+  }
+
+  /** Reads and parses a `.dir` object; undefined when missing, throws when corrupt. */
+  readDir(oid: string, name: HashName = 'md5'): DirEntry[] | undefined {
+    let data: Buffer;
+    try {
+      data = readFileSync(this.oidPath(oid, name));
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return undefined;
+      throw error;
+    }
+    if (md5Bytes(data) + '.dir' !== oid) {
+      throw new SluiceError('CORRUPT_OBJECT', `cache object '${oid}' is corrupted`, {
+        hint: 'remove it from the cache and fetch or add the data again',
+      });
+    }
+    return parseDirObject(data, oid);
+  }
+}
+
+/** Makes a cache file read-only; a shared cache might refuse chmod, which is harmless. */
+export function protect(path: string): void {
+  try {
+    chmodSync(path, READONLY_MODE);
+  } catch {
+    // not fatal: the object is still correct, it will just be rehashed when checked
+  }
+}
+
+function copyAndHash(source: string, target: string): string {
+  const hash = createHash('md5');
+  const input = openSync(source, 'r');
+  let output: number | undefined;
+  try {
+    output = openSync(target, 'wx', 0o644);
+    const buffer = Buffer.allocUnsafe(BLOCK_SIZE);
+    for (;;) {
+      const n = readSync(input, buffer, 0, BLOCK_SIZE, null);
+      if (n === 0) break;
+      const chunk = buffer.subarray(0, n);
+      hash.update(chunk);
+      let written = 0;
+      while (written < n) written += writeSync(output, chunk, written, n - written);
+    }
+  } finally {
+    closeSync(input);
+    if (output !== undefined) closeSync(output);
+  }
+  return hash.digest('hex');
+}
+
+/** Copies a file, preferring a copy-on-write clone where the filesystem can make one. */
+export function cloneOrCopy(source: string, target: string): void {
+  try {
+    copyFileSync(source, target, fsConstants.COPYFILE_FICLONE);
+  } catch (error) {
+    throw translateWriteError(error, target);
+  }
+}
+
+export function translateWriteError(error: unknown, path: string): unknown {
+  const code = errnoCode(error);
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new SluiceError('NO_SPACE', `no space left on device while writing '${path}'`, {
+      hint: 'free some space (e.g. `sluice gc -w`) and run the command again',
+      cause: error,
+    });
+  }
+  return error;
+}

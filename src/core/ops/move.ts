@@ -1,0 +1,57 @@
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, posix } from 'node:path';
+import { SluiceError } from '../errors.js';
+import type { Repo } from '../repo/repo.js';
+import { addIgnoreEntry, removeIgnoreEntry } from '../scm/gitignore.js';
+import { DVC_FILE_SUFFIX, saveDvcFile } from '../stage/dvcFile.js';
+import { StageIndex } from '../stage/stageIndex.js';
+
+/** `sluice move`: rename a tracked data source, its `.dvc` file and its ignore entry. */
+export async function move(repo: Repo, src: string, dst: string, cwd: string): Promise<string[]> {
+  const index = StageIndex.load(repo);
+  const srcRel = repo.rel(src, cwd);
+  let dstRel = repo.rel(dst, cwd);
+  const out = index.outputAt(srcRel);
+  if (out === undefined) {
+    throw new SluiceError('NOT_FOUND', `'${src}' is not a tracked output`, {
+      hint: 'move works for data added with `sluice add` or imported',
+    });
+  }
+  if (out.stage.kind !== 'data' && out.stage.kind !== 'import') {
+    throw new SluiceError(
+      'FAILED',
+      `cannot move '${src}': it is an output of stage '${out.stage.address()}'`,
+      {
+        hint: 'change the stage definition and run `sluice repro` instead',
+      },
+    );
+  }
+  if (existsSync(repo.abs(dstRel)) && statSync(repo.abs(dstRel)).isDirectory()) {
+    dstRel = dstRel === '' ? posix.basename(srcRel) : `${dstRel}/${posix.basename(srcRel)}`;
+  }
+  const dvcFile = index.dvcFiles.get(out.stage.file);
+  if (dvcFile === undefined) throw new SluiceError('NOT_FOUND', `'${out.stage.file}' is missing`);
+  const oldFile = out.stage.file;
+  const renameFile = oldFile === `${srcRel}${DVC_FILE_SUFFIX}`;
+  const newFile = renameFile ? `${dstRel}${DVC_FILE_SUFFIX}` : oldFile;
+  const newDir = posix.dirname(newFile) === '.' ? '' : posix.dirname(newFile);
+  const entryIndex = dvcFile.stage.outs.indexOf(out);
+  const entry = dvcFile.outEntries[entryIndex];
+  if (entry === undefined) throw new SluiceError('FAILED', `cannot find '${src}' in '${oldFile}'`);
+  entry.path = newDir === '' ? dstRel : posix.relative(newDir, dstRel);
+
+  mkdirSync(dirname(repo.abs(dstRel)), { recursive: true });
+  renameSync(repo.abs(srcRel), repo.abs(dstRel));
+  await saveDvcFile(repo, newFile, dvcFile.data, dvcFile.text);
+  if (renameFile) rmSync(repo.abs(oldFile), { force: true });
+  const changed = [newFile];
+  const removedIgnore = removeIgnoreEntry(repo.root, srcRel);
+  if (removedIgnore !== undefined) changed.push(removedIgnore);
+  const ignored = repo.git === null ? new Set<string>() : await repo.git.isIgnored([dstRel]);
+  if (!ignored.has(dstRel)) {
+    const added = addIgnoreEntry(repo.root, dstRel);
+    if (added !== undefined && !changed.includes(added)) changed.push(added);
+  }
+  repo.links.forget(srcRel);
+  return changed;
+}

@@ -1,0 +1,269 @@
+import {
+  chmodSync,
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { SluiceError } from '../errors.js';
+import { tempNameFor } from '../fs/atomicWrite.js';
+import type { HashName } from '../hash/hashFile.js';
+import type { Repo } from '../repo/repo.js';
+import type { Output, RecordedState } from '../stage/stage.js';
+import { hashPath, type PathHash } from '../workspace/hashPath.js';
+
+export type OutputStatus = 'deleted' | 'modified' | 'not in cache';
+
+/** The hash name to compare a workspace path with what is recorded (legacy entries stay legacy). */
+export function hashNameFor(recorded: RecordedState): HashName {
+  return recorded.hash?.name ?? 'md5';
+}
+
+/** Hashes an output's workspace path with the hash name its record uses. */
+export function hashOutput(repo: Repo, out: Output): PathHash | undefined {
+  return hashPath(
+    repo.hashContext,
+    repo.abs(out.repoPath),
+    out.repoPath,
+    hashNameFor(out.recorded),
+  );
+}
+
+/** Is every object of this recorded hash in the local cache? */
+export function isInCache(repo: Repo, hash: { name: HashName; value: string }): boolean {
+  if (!hash.value.endsWith('.dir')) return repo.odb.check(hash.value, hash.name);
+  if (repo.hashCache.isDirComplete(hash.value)) return repo.odb.exists(hash.value, hash.name);
+  if (!repo.odb.check(hash.value, hash.name)) return false;
+  let entries;
+  try {
+    entries = repo.odb.readDir(hash.value, hash.name);
+  } catch {
+    return false;
+  }
+  if (entries === undefined) return false;
+  for (const entry of entries) if (!repo.odb.exists(entry.md5, hash.name)) return false;
+  repo.hashCache.markDirComplete(hash.value);
+  return true;
+}
+
+/** DVC's output status (doc 3.5); undefined when unchanged. */
+export function outputStatus(
+  repo: Repo,
+  out: Output,
+  current?: PathHash | null,
+): OutputStatus | undefined {
+  const recorded = out.recorded.hash;
+  if (recorded !== undefined && out.cache && !isInCache(repo, recorded)) return 'not in cache';
+  const now = current === null ? undefined : (current ?? hashOutput(repo, out));
+  if (now === undefined) return 'deleted';
+  if (recorded === undefined) return 'modified';
+  if (now.hash !== recorded.value) return 'modified';
+  return undefined;
+}
+
+/** The state to record for a hashed path; legacy hashes are kept only when unchanged. */
+export function stateFromHash(now: PathHash, name: HashName): RecordedState {
+  const state: RecordedState = { hash: { name, value: now.hash }, size: now.size };
+  if (now.nfiles !== undefined) state.nfiles = now.nfiles;
+  if (now.isexec) state.isexec = true;
+  return state;
+}
+
+/**
+ * Saves an output's current workspace content: hashes it (3.x md5 unless a legacy record is
+ * unchanged), stores the objects in the cache (unless `commit` is false or the output is not
+ * cached) and returns the state to record.
+ */
+export function saveOutput(repo: Repo, out: Output, options: { commit: boolean }): RecordedState {
+  const abs = repo.abs(out.repoPath);
+  let now: PathHash | undefined;
+  let name: HashName = 'md5';
+  if (out.recorded.hash?.name === 'md5-dos2unix') {
+    const legacy = hashPath(repo.hashContext, abs, out.repoPath, 'md5-dos2unix');
+    if (legacy !== undefined && legacy.hash === out.recorded.hash.value) {
+      now = legacy;
+      name = 'md5-dos2unix';
+    }
+  }
+  now ??= hashPath(repo.hashContext, abs, out.repoPath, 'md5');
+  if (now === undefined) {
+    throw new SluiceError('NOT_FOUND', `output '${out.repoPath}' does not exist`);
+  }
+  const state = stateFromHash(now, name);
+  if (options.commit && out.cache) storeInCache(repo, now, abs, name);
+  return state;
+}
+
+/** Puts a hashed file or folder into the cache. */
+export function storeInCache(repo: Repo, now: PathHash, abs: string, name: HashName): void {
+  const hardlink = repo.linker.preferred === 'hardlink';
+  if (!now.isDir) {
+    if (name === 'md5') {
+      repo.odb.addFile(abs, now.hash, hardlink);
+    } else if (!repo.odb.exists(now.hash, name)) {
+      // A legacy object keeps its legacy name and location; copy it there verbatim.
+      copyIntoLegacy(repo, abs, now.hash);
+    }
+    return;
+  }
+  for (const file of now.files ?? []) {
+    if (name === 'md5') {
+      repo.odb.addFile(file.absPath, file.md5, hardlink);
+    } else if (!repo.odb.exists(file.md5, name)) {
+      copyIntoLegacy(repo, file.absPath, file.md5);
+    }
+  }
+  repo.odb.addBytes(now.hash, now.dirObject ?? '[]', name);
+  repo.hashCache.markDirComplete(now.hash);
+}
+
+/** A legacy object keeps its legacy name and location; the object holds the raw bytes. */
+function copyIntoLegacy(repo: Repo, source: string, oid: string): void {
+  const target = repo.odb.oidPath(oid, 'md5-dos2unix');
+  mkdirSync(dirname(target), { recursive: true });
+  const temp = tempNameFor(target);
+  try {
+    copyFileSync(source, temp);
+    chmodSync(temp, 0o444);
+    renameSync(temp, target);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+export interface CheckoutChange {
+  path: string;
+  change: 'added' | 'modified' | 'deleted';
+  isDir: boolean;
+}
+
+export interface CheckoutFailure {
+  path: string;
+  reason: string;
+}
+
+/**
+ * Makes the workspace copy of an output match its record, linking from the cache. Objects are
+ * checked before they are linked: a corrupt object is reported and never placed.
+ */
+export function checkoutOutput(
+  repo: Repo,
+  out: Output,
+  options: { force: boolean; relink: boolean },
+): { change?: CheckoutChange; failure?: CheckoutFailure } {
+  const recorded = out.recorded.hash;
+  if (recorded === undefined || !out.cache) return {};
+  const abs = repo.abs(out.repoPath);
+  const now = hashPath(repo.hashContext, abs, out.repoPath, recorded.name);
+  const isDir = recorded.value.endsWith('.dir');
+  if (now !== undefined && now.hash === recorded.value && !options.relink) return {};
+  if (!isInCache(repo, recorded)) {
+    return {
+      failure: {
+        path: out.repoPath,
+        reason: `'${out.repoPath}' is not in cache (${recorded.value})`,
+      },
+    };
+  }
+  const existed = now !== undefined;
+  if (isDir) {
+    checkoutDir(repo, out, recorded.name, recorded.value, now);
+    repo.links.recordDir(out.repoPath, recorded.value);
+  } else {
+    if (now !== undefined && now.isDir) rmSync(abs, { recursive: true, force: true });
+    mkdirSync(dirname(abs), { recursive: true });
+    if (!repo.odb.check(recorded.value, recorded.name)) {
+      return {
+        failure: { path: out.repoPath, reason: `cache object for '${out.repoPath}' is corrupted` },
+      };
+    }
+    repo.linker.link(
+      repo.odb.oidPath(recorded.value, recorded.name),
+      abs,
+      out.recorded.isexec === true,
+    );
+    repo.hashCache.set(out.repoPath, statSync(abs), recorded.value, recorded.name);
+    repo.links.recordFile(out.repoPath, abs);
+  }
+  if (now !== undefined && now.hash === recorded.value) return {};
+  return {
+    change: { path: out.repoPath, change: existed ? 'modified' : 'added', isDir },
+  };
+}
+
+function checkoutDir(
+  repo: Repo,
+  out: Output,
+  name: HashName,
+  oid: string,
+  now: PathHash | undefined,
+): void {
+  const abs = repo.abs(out.repoPath);
+  const entries = repo.odb.readDir(oid, name);
+  if (entries === undefined) {
+    throw new SluiceError('MISSING_CACHE', `'${out.repoPath}' is not in cache`);
+  }
+  if (now !== undefined && !now.isDir) rmSync(abs, { force: true });
+  mkdirSync(abs, { recursive: true });
+  const current = new Map((now?.files ?? []).map((f) => [f.relpath, f]));
+  const wanted = new Set<string>();
+  for (const entry of entries) {
+    wanted.add(entry.relpath);
+    const existing = current.get(entry.relpath);
+    if (existing !== undefined && existing.md5 === entry.md5) continue;
+    const target = join(abs, ...entry.relpath.split('/'));
+    if (!repo.odb.check(entry.md5, name)) {
+      throw new SluiceError(
+        'CORRUPT_OBJECT',
+        `cache object for '${out.repoPath}/${entry.relpath}' is missing or corrupted`,
+        {
+          hint: 'fetch it again from a remote, or re-add the data',
+        },
+      );
+    }
+    mkdirSync(dirname(target), { recursive: true });
+    // A .dir listing records no exec bits, so files of a folder are checked out plain.
+    repo.linker.link(repo.odb.oidPath(entry.md5, name), target, false);
+    repo.hashCache.set(`${out.repoPath}/${entry.relpath}`, statSync(target), entry.md5, name);
+  }
+  // Files the listing does not have are removed, so the folder matches its record exactly.
+  for (const [relpath, file] of current) {
+    if (!wanted.has(relpath)) rmSync(file.absPath, { force: true });
+  }
+  removeEmptyDirs(abs);
+}
+
+function removeEmptyDirs(dir: string): boolean {
+  let empty = true;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory() && !entry.isSymbolicLink()) {
+      if (removeEmptyDirs(join(dir, entry.name))) {
+        rmSync(join(dir, entry.name), { recursive: true, force: true });
+      } else {
+        empty = false;
+      }
+    } else {
+      empty = false;
+    }
+  }
+  return empty;
+}
+
+export function isSymlinkedAncestor(repo: Repo, repoRel: string): boolean {
+  const parts = repoRel.split('/');
+  let current = '';
+  for (let i = 0; i < parts.length - 1; i += 1) {
+    current = current === '' ? (parts[i]) : `${current}/${parts[i]}`;
+    try {
+      if (lstatSync(repo.abs(current)).isSymbolicLink()) return true;
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,57 @@
+import { rmSync } from 'node:fs';
+import { SluiceError } from '../errors.js';
+import type { Repo } from '../repo/repo.js';
+import { removeIgnoreEntry } from '../scm/gitignore.js';
+import { isDvcFileName } from '../stage/dvcFile.js';
+import type { Stage } from '../stage/stage.js';
+import { StageIndex } from '../stage/stageIndex.js';
+import { unprotectPath } from './unprotect.js';
+
+export interface RemoveOptions {
+  cwd: string;
+  /** Also delete the outputs from the workspace. */
+  outs?: boolean;
+}
+
+/** `sluice remove`: stop tracking: delete `.dvc` files or dvc.yaml stages and their ignore entries. */
+export async function remove(
+  repo: Repo,
+  targets: string[],
+  options: RemoveOptions,
+): Promise<string[]> {
+  const index = StageIndex.load(repo);
+  const cwdRel = repo.rel(options.cwd);
+  const removed: string[] = [];
+  for (const target of targets) {
+    const rel = repo.rel(target, options.cwd);
+    const stages: Stage[] = index.dvcFiles.has(rel)
+      ? [index.dvcFiles.get(rel)?.stage as Stage]
+      : [];
+    if (stages.length === 0) {
+      if (!isDvcFileName(rel) && index.dvcFiles.has(`${rel}.dvc`)) {
+        throw new SluiceError('BAD_ARGUMENTS', `'${target}' is not a .dvc file`, {
+          hint: `did you mean 'sluice remove ${target}.dvc'?`,
+        });
+      }
+      stages.push(...index.resolveTarget(target, cwdRel));
+    }
+    for (const stage of stages) {
+      for (const out of stage.outs) {
+        if (out.cache) removeIgnoreEntry(repo.root, out.repoPath);
+        if (options.outs === true) {
+          rmSync(repo.abs(out.repoPath), { recursive: true, force: true });
+        } else if (out.cache) {
+          unprotectPath(repo, out.repoPath);
+        }
+        repo.links.forget(out.repoPath);
+      }
+      if (stage.kind === 'pipeline') {
+        await index.pipelineFiles.get(stage.file)?.removeStage(repo, stage.name ?? '');
+      } else {
+        rmSync(repo.abs(stage.file), { force: true });
+      }
+      removed.push(stage.address(cwdRel));
+    }
+  }
+  return removed;
+}

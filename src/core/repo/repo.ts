@@ -1,0 +1,156 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { HashCache } from '../cache/hashCache.js';
+import { Linker, parseLinkTypes } from '../cache/link.js';
+import { LinkRecord } from '../cache/linkRecord.js';
+import { ObjectStore } from '../cache/objectStore.js';
+import { Config } from '../config/config.js';
+import { SluiceError } from '../errors.js';
+import { Git } from '../scm/git.js';
+import { DvcIgnore } from '../workspace/dvcIgnore.js';
+import type { HashContext } from '../workspace/hashPath.js';
+import { DEFAULT_LOCK_WAIT_SECONDS, RepoLock } from './repoLock.js';
+
+export const DVC_DIR = '.dvc';
+
+export interface OpenOptions {
+  /** Seconds to wait for the repo lock held by another process. */
+  waitSeconds?: number;
+  /** The command line, recorded in the lock so a waiting process can name it. */
+  command?: string;
+}
+
+/** Finds the nearest folder at or above `cwd` that holds a `.dvc` folder. */
+export function findRoot(cwd: string): string | undefined {
+  let dir = resolve(cwd);
+  for (;;) {
+    try {
+      if (statSync(join(dir, DVC_DIR)).isDirectory()) return dir;
+    } catch {
+      // keep looking upwards
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/**
+ * An open Sluice/DVC repository: its root, configuration, cache, git and locks.
+ * Paths handed around inside the core are repo-relative POSIX paths unless named `abs…`.
+ */
+export class Repo {
+  readonly dvcDir: string;
+  readonly tmpDir: string;
+  readonly cacheDir: string;
+  readonly odb: ObjectStore;
+  readonly hashCache: HashCache;
+  readonly ignore: DvcIgnore;
+  readonly links: LinkRecord;
+  private readonly lockFile: RepoLock;
+  private linkerInstance: Linker | undefined;
+
+  private constructor(
+    readonly root: string,
+    readonly config: Config,
+    readonly git: Git | null,
+    private readonly options: OpenOptions,
+  ) {
+    this.dvcDir = join(root, DVC_DIR);
+    this.tmpDir = join(this.dvcDir, 'tmp');
+    const cacheSetting = config.get('cache', 'dir');
+    this.cacheDir =
+      typeof cacheSetting === 'string'
+        ? resolve(this.dvcDir, cacheSetting.replace(/^~(?=$|\/)/, process.env.HOME ?? '~'))
+        : join(this.dvcDir, 'cache');
+    this.odb = new ObjectStore(this.cacheDir);
+    this.hashCache = new HashCache(join(this.tmpDir, 'sluice', 'hashes'));
+    this.ignore = new DvcIgnore(root);
+    this.links = new LinkRecord(join(this.tmpDir, 'sluice', 'links.json'));
+    this.lockFile = new RepoLock(join(this.tmpDir, 'sluice.lock'));
+  }
+
+  static async open(cwd: string, options: OpenOptions = {}): Promise<Repo> {
+    const root = findRoot(cwd);
+    if (root === undefined) {
+      throw new SluiceError(
+        'NOT_A_REPO',
+        `you are not inside of a DVC repository (checked up to mount point '${resolve('/')}')`,
+        { hint: 'run `sluice init` to create one' },
+      );
+    }
+    const config = await Config.load(join(root, DVC_DIR));
+    const noScm = config.get('core', 'no_scm');
+    const git = noScm === 'true' || noScm === 'True' ? null : await Git.find(root);
+    return new Repo(root, config, git, options);
+  }
+
+  get linker(): Linker {
+    this.linkerInstance ??= new Linker(parseLinkTypes(this.config.get('cache', 'type')));
+    return this.linkerInstance;
+  }
+
+  get hashContext(): HashContext {
+    return { hashCache: this.hashCache, ignore: this.ignore };
+  }
+
+  /** Runs `fn` holding the repo lock, then saves the hash cache. */
+  async withLock<T>(fn: () => Promise<T>): Promise<T> {
+    await this.lockFile.acquire({
+      waitSeconds: this.options.waitSeconds ?? DEFAULT_LOCK_WAIT_SECONDS,
+      command: this.options.command ?? 'sluice',
+    });
+    try {
+      const result = await fn();
+      this.saveState();
+      return result;
+    } finally {
+      this.lockFile.release();
+    }
+  }
+
+  /** Releases the lock for the duration of `fn` (a stage command may call sluice itself). */
+  async withoutLock<T>(fn: () => Promise<T>): Promise<T> {
+    this.saveState();
+    this.lockFile.release();
+    try {
+      return await fn();
+    } finally {
+      await this.lockFile.acquire({
+        waitSeconds: this.options.waitSeconds ?? DEFAULT_LOCK_WAIT_SECONDS,
+        command: this.options.command ?? 'sluice',
+      });
+    }
+  }
+
+  /** Writes the hash cache and link record (both private to this machine). */
+  saveState(): void {
+    this.hashCache.save();
+    this.links.save();
+  }
+
+  /** Absolute path of a repo-relative POSIX path. */
+  abs(repoRel: string): string {
+    return repoRel === '' || repoRel === '.' ? this.root : join(this.root, ...repoRel.split('/'));
+  }
+
+  /**
+   * The repo-relative POSIX path of `path` (absolute, or relative to `cwd`). Refuses paths that
+   * leave the repository.
+   */
+  rel(path: string, cwd: string = this.root): string {
+    const absolute = isAbsolute(path) ? resolve(path) : resolve(cwd, path);
+    const relPath = relative(this.root, absolute);
+    if (relPath === '') return '';
+    if (relPath === '..' || relPath.startsWith(`..${sep}`) || isAbsolute(relPath)) {
+      throw new SluiceError('BAD_PATH', `'${path}' is outside of the repository '${this.root}'`, {
+        hint: 'only paths inside the repository can be tracked',
+      });
+    }
+    return relPath.split(sep).join('/');
+  }
+
+  exists(repoRel: string): boolean {
+    return existsSync(this.abs(repoRel));
+  }
+}

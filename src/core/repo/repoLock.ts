@@ -1,0 +1,150 @@
+import {
+  closeSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errnoCode, SluiceError } from '../errors.js';
+
+interface LockHolder {
+  pid: number;
+  cmd: string;
+  host: string;
+  since: string;
+}
+
+export interface LockOptions {
+  /** How long to wait for another process to release the lock. */
+  waitSeconds: number;
+  /** What to record as the holder's command, shown to whoever waits. */
+  command: string;
+}
+
+export const DEFAULT_LOCK_WAIT_SECONDS = 5;
+
+/**
+ * The repo lock: a file created with O_EXCL that names its holder. A second process waits up to
+ * `waitSeconds`, then fails naming the holder. A lock whose holder died (same host, PID gone) is
+ * stale and taken over: it is renamed away atomically first, so two waiters cannot both take it.
+ */
+export class RepoLock {
+  private held = false;
+
+  constructor(private readonly path: string) {}
+
+  async acquire(options: LockOptions): Promise<void> {
+    const deadline = Date.now() + options.waitSeconds * 1000;
+    mkdirSync(dirname(this.path), { recursive: true });
+    for (let attempt = 0; ; attempt += 1) {
+      if (this.tryCreate(options.command)) {
+        this.held = true;
+        return;
+      }
+      const holder = this.readHolder();
+      if (holder !== undefined && isStale(holder)) {
+        this.breakStale();
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        const who =
+          holder === undefined
+            ? 'another process'
+            : `process ${holder.pid} (\`${holder.cmd}\`, since ${holder.since})`;
+        throw new SluiceError('LOCKED', `the repository is locked by ${who}`, {
+          hint: 'wait for it to finish, or pass --wait SECONDS to wait longer',
+        });
+      }
+      await sleep(Math.min(50 * 2 ** Math.min(attempt, 4), 500));
+    }
+  }
+
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    rmSync(this.path, { force: true });
+  }
+
+  private tryCreate(command: string): boolean {
+    let fd: number;
+    try {
+      fd = openSync(this.path, 'wx', 0o644);
+    } catch (error) {
+      if (errnoCode(error) === 'EEXIST') return false;
+      throw error;
+    }
+    try {
+      const holder: LockHolder = {
+        pid: process.pid,
+        cmd: command,
+        host: hostname(),
+        since: new Date().toISOString(),
+      };
+      writeSync(fd, JSON.stringify(holder) + '\n');
+    } finally {
+      closeSync(fd);
+    }
+    return true;
+  }
+
+  private readHolder(): LockHolder | undefined {
+    try {
+      const parsed = JSON.parse(readFileSync(this.path, 'utf8')) as Partial<LockHolder>;
+      if (typeof parsed.pid !== 'number') return undefined;
+      return {
+        pid: parsed.pid,
+        cmd: String(parsed.cmd ?? ''),
+        host: String(parsed.host ?? ''),
+        since: String(parsed.since ?? ''),
+      };
+    } catch {
+      // Being written right now, or gone: treat as held and look again shortly.
+      return undefined;
+    }
+  }
+
+  private breakStale(): void {
+    const aside = `${this.path}.stale-${process.pid}`;
+    try {
+      renameSync(this.path, aside);
+    } catch {
+      return; // another waiter broke it first
+    }
+    // Between our read and the rename, another waiter may have broken the stale lock and taken
+    // a fresh one; if what we moved aside belongs to a live process, put it back.
+    let moved: LockHolder | undefined;
+    try {
+      const parsed = JSON.parse(readFileSync(aside, 'utf8')) as Partial<LockHolder>;
+      if (typeof parsed.pid === 'number') {
+        moved = { pid: parsed.pid, cmd: '', host: String(parsed.host ?? ''), since: '' };
+      }
+    } catch {
+      moved = undefined;
+    }
+    if (moved !== undefined && !isStale(moved)) {
+      try {
+        linkSync(aside, this.path);
+      } catch {
+        // someone holds the lock again; the waiter loop will see it
+      }
+    }
+    rmSync(aside, { force: true });
+  }
+}
+
+function isStale(holder: LockHolder): boolean {
+  if (holder.host !== hostname()) return false;
+  if (holder.pid === process.pid) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (error) {
+    return errnoCode(error) === 'ESRCH';
+  }
+}

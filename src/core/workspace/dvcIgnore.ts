@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+
+const ALWAYS_IGNORED = new Set(['.git', '.hg', '.dvc']);
+
+/**
+ * `.dvcignore` rules, applied per folder like `.gitignore`. Each folder's rules are read once,
+ * the first time that folder is walked.
+ */
+export class DvcIgnore {
+  private readonly rules = new Map<string, Ignore | null>();
+
+  constructor(private readonly root: string) {}
+
+  private rulesFor(relDir: string): Ignore | null {
+    let rules = this.rules.get(relDir);
+    if (rules !== undefined) return rules;
+    rules = null;
+    try {
+      const text = readFileSync(join(this.root, relDir, '.dvcignore'), 'utf8');
+      rules = ignore().add(text);
+    } catch {
+      // no .dvcignore in this folder
+    }
+    this.rules.set(relDir, rules);
+    return rules;
+  }
+
+  /**
+   * Is `name` (a file or folder directly inside `relDir`, repo-relative POSIX path, '' for the
+   * root) ignored? Rules of every ancestor folder apply.
+   */
+  isIgnored(relDir: string, name: string, isDir: boolean): boolean {
+    if (isDir && ALWAYS_IGNORED.has(name)) return true;
+    const relPath = relDir === '' ? name : `${relDir}/${name}`;
+    let dir = relDir;
+    for (;;) {
+      const rules = this.rulesFor(dir);
+      if (rules !== null) {
+        const sub = dir === '' ? relPath : relPath.slice(dir.length + 1);
+        if (rules.ignores(isDir ? `${sub}/` : sub)) return true;
+      }
+      if (dir === '') return false;
+      const parent = posix.dirname(dir);
+      dir = parent === '.' ? '' : parent;
+    }
+  }
+
+  /** Is any folder from the root down to `relPath` (inclusive) ignored? */
+  isPathIgnored(relPath: string, isDir: boolean): boolean {
+    const parts = relPath.split('/');
+    let dir = '';
+    for (let i = 0; i < parts.length; i += 1) {
+      const name = parts[i];
+      const last = i === parts.length - 1;
+      if (this.isIgnored(dir, name, last ? isDir : true)) return true;
+      dir = dir === '' ? name : `${dir}/${name}`;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,114 @@
+import { lstatSync, statSync, type Stats } from 'node:fs';
+import type { HashCache } from '../cache/hashCache.js';
+import { dirObjectHash, serializeDirObject, type DirEntry } from '../cache/dirObject.js';
+import { md5FileSync, type HashName } from '../hash/hashFile.js';
+import type { DvcIgnore } from './dvcIgnore.js';
+import { walkFiles } from './walk.js';
+
+export interface HashedFile extends DirEntry {
+  absPath: string;
+  size: number;
+  isexec: boolean;
+  stats: Stats;
+}
+
+export interface PathHash {
+  isDir: boolean;
+  /** md5 of a file, or `<md5>.dir` of a directory listing. */
+  hash: string;
+  size: number;
+  nfiles?: number;
+  isexec: boolean;
+  /** For directories: the files and the serialized `.dir` object. */
+  files?: HashedFile[];
+  dirObject?: string;
+}
+
+export interface HashContext {
+  hashCache: HashCache;
+  ignore: DvcIgnore;
+  /** Called with the number of bytes read whenever file content is hashed. */
+  onBytesHashed?: (bytes: number) => void;
+}
+
+const EXEC_BITS = 0o111;
+
+export function isExecutable(stats: Stats): boolean {
+  return (stats.mode & EXEC_BITS) !== 0;
+}
+
+/** The hash of one file, from the hash cache when inode, mtime and size are unchanged. */
+export function hashFile(
+  ctx: HashContext,
+  absPath: string,
+  cacheKey: string,
+  stats: Stats,
+  name: HashName = 'md5',
+): string {
+  const known = ctx.hashCache.get(cacheKey, stats, name);
+  if (known !== undefined) return known;
+  const hash = md5FileSync(absPath, name);
+  ctx.onBytesHashed?.(stats.size);
+  ctx.hashCache.set(cacheKey, stats, hash, name);
+  return hash;
+}
+
+/**
+ * Hashes a workspace path (file or directory). `repoRelPath` is the repo-relative POSIX path,
+ * used for `.dvcignore` rules and as the hash-cache key. Returns undefined when it does not exist.
+ */
+export function hashPath(
+  ctx: HashContext,
+  absPath: string,
+  repoRelPath: string,
+  name: HashName = 'md5',
+): PathHash | undefined {
+  let stats: Stats;
+  try {
+    stats = statSync(absPath);
+  } catch {
+    return undefined;
+  }
+  if (!stats.isDirectory()) {
+    return {
+      isDir: false,
+      hash: hashFile(ctx, absPath, repoRelPath, stats, name),
+      size: stats.size,
+      isexec: isExecutable(stats),
+    };
+  }
+  const walked = walkFiles(absPath, repoRelPath, ctx.ignore);
+  const files: HashedFile[] = [];
+  let size = 0;
+  for (const file of walked) {
+    const md5 = hashFile(ctx, file.absPath, `${repoRelPath}/${file.relpath}`, file.stats, name);
+    size += file.stats.size;
+    files.push({
+      relpath: file.relpath,
+      md5,
+      absPath: file.absPath,
+      size: file.stats.size,
+      isexec: isExecutable(file.stats),
+      stats: file.stats,
+    });
+  }
+  const dirObject = serializeDirObject(files);
+  return {
+    isDir: true,
+    hash: dirObjectHash(dirObject),
+    size,
+    nfiles: files.length,
+    isexec: false,
+    files,
+    dirObject,
+  };
+}
+
+/** lstat that answers undefined for a missing path. */
+export function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}

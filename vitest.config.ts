@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 300_000,
+    globalSetup: ['test/helpers/globalSetup.ts'],
+    pool: 'forks',
+  },
+});
