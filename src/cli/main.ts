@@ -15,9 +15,10 @@ export function buildProgram(): Command {
     .option('--cd <dir>', 'run as if started in <dir>')
     .addOption(new Option('--wait <seconds>', 'wait this long for the repository lock').hideHelp())
     .showSuggestionAfterError(true)
-    .enablePositionalOptions(false)
+    // The command words of `run` / `stage add` may carry their own flags (`python x.py -c 1`),
+    // so options are parsed positionally and every command also accepts the global ones.
+    .enablePositionalOptions()
     .exitOverride();
-  program.configureHelp({ sortSubcommands: false, showGlobalOptions: true });
   for (const register of COMMANDS) register(program);
   for (const command of program.commands) applyCommonSettings(command);
   return program;
@@ -26,8 +27,16 @@ export function buildProgram(): Command {
 function applyCommonSettings(command: Command): void {
   command.exitOverride();
   command.showSuggestionAfterError(true);
-  command.configureHelp({ showGlobalOptions: true });
-  for (const sub of command.commands) applyCommonSettings(sub);
+  if (command.commands.length > 0) {
+    command.enablePositionalOptions();
+    for (const sub of command.commands) applyCommonSettings(sub);
+    return;
+  }
+  command
+    .option('-q, --quiet', 'be quiet: print only errors')
+    .option('-v, --verbose', 'be verbose: show debug output and stack traces')
+    .addOption(new Option('--cd <dir>', 'run as if started in <dir>').hideHelp())
+    .addOption(new Option('--wait <seconds>', 'wait this long for the repository lock').hideHelp());
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -3,12 +3,17 @@ import { registerAdd } from './add.js';
 import { registerCache } from './cache.js';
 import { registerCheckout } from './checkout.js';
 import { registerCommit } from './commit.js';
+import { registerDag } from './dag.js';
+import { registerFreeze } from './freeze.js';
 import { registerConfig } from './config.js';
 import { registerGc } from './gc.js';
 import { registerInit } from './init.js';
 import { registerMove } from './move.js';
 import { registerRemove } from './remove.js';
+import { registerRepro } from './repro.js';
 import { registerRoot } from './root.js';
+import { registerRun } from './run.js';
+import { registerStage } from './stage.js';
 import { registerStatus } from './status.js';
 import { registerUnprotect } from './unprotect.js';
 import { registerVersion } from './version.js';
@@ -20,6 +25,11 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerStatus,
   registerCheckout,
   registerCommit,
+  registerStage,
+  registerRun,
+  registerRepro,
+  registerDag,
+  registerFreeze,
   registerRemove,
   registerMove,
   registerGc,

@@ -258,7 +258,7 @@ export function isSymlinkedAncestor(repo: Repo, repoRel: string): boolean {
   const parts = repoRel.split('/');
   let current = '';
   for (let i = 0; i < parts.length - 1; i += 1) {
-    current = current === '' ? (parts[i]) : `${current}/${parts[i]}`;
+    current = current === '' ? parts[i] : `${current}/${parts[i]}`;
     try {
       if (lstatSync(repo.abs(current)).isSymbolicLink()) return true;
     } catch {

@@ -109,17 +109,29 @@ export class Repo {
     }
   }
 
-  /** Releases the lock for the duration of `fn` (a stage command may call sluice itself). */
+  private suspended = 0;
+
+  /**
+   * Releases the lock for the duration of `fn` (a stage command may call sluice itself). Nested
+   * and concurrent calls (parallel stages) share one release: the lock is taken back when the
+   * last of them ends.
+   */
   async withoutLock<T>(fn: () => Promise<T>): Promise<T> {
-    this.saveState();
-    this.lockFile.release();
+    if (this.suspended === 0) {
+      this.saveState();
+      this.lockFile.release();
+    }
+    this.suspended += 1;
     try {
       return await fn();
     } finally {
-      await this.lockFile.acquire({
-        waitSeconds: this.options.waitSeconds ?? DEFAULT_LOCK_WAIT_SECONDS,
-        command: this.options.command ?? 'sluice',
-      });
+      this.suspended -= 1;
+      if (this.suspended === 0) {
+        await this.lockFile.acquire({
+          waitSeconds: this.options.waitSeconds ?? DEFAULT_LOCK_WAIT_SECONDS,
+          command: this.options.command ?? 'sluice',
+        });
+      }
     }
   }
 

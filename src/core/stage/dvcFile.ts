@@ -8,8 +8,21 @@ import { validateDvcFile } from '../dvcfile/dvcFileSchema.js';
 import type { Repo } from '../repo/repo.js';
 import { pyJsonDumps, type PyValue } from '../util/pyjson.js';
 import { md5Bytes } from '../hash/hashFile.js';
-import { newEntry, readRecordedState, writeStateInto, type EntryObject } from './entries.js';
-import { Dependency, Output, Stage, type MetricSpec, type StageKind } from './stage.js';
+import {
+  canonicalizeEntry,
+  newEntry,
+  readRecordedState,
+  writeStateInto,
+  type EntryObject,
+} from './entries.js';
+import {
+  Dependency,
+  Output,
+  Stage,
+  type MetricSpec,
+  type RecordedState,
+  type StageKind,
+} from './stage.js';
 
 export const DVC_FILE_SUFFIX = '.dvc';
 export const DEFAULT_SINGLE_STAGE_FILE = 'Dvcfile';
@@ -106,11 +119,7 @@ export function loadDvcFile(repo: Repo, file: string): DvcFile {
     const path = String(entry.path);
     const metric = entry.metric;
     const metricSpec: MetricSpec | undefined =
-      typeof metric === 'object' && metric !== null
-        ? (metric)
-        : metric === true
-          ? {}
-          : undefined;
+      typeof metric === 'object' && metric !== null ? metric : metric === true ? {} : undefined;
     stage.outs.push(
       new Output(stage, path, resolveInRepo(file, wdir, path), readRecordedState(entry), {
         cache: entry.cache !== false,
@@ -132,14 +141,15 @@ export function newDataFileData(outEntry: EntryObject): EntryObject {
 
 /** Writes the recorded state of every dep/out back into the raw data. */
 export function syncRecordedState(dvcFile: DvcFile): void {
-  dvcFile.stage.deps.forEach((dep, i) => {
-    const entry = dvcFile.depEntries[i];
-    if (entry !== undefined) writeStateInto(entry, dep.recorded);
-  });
-  dvcFile.stage.outs.forEach((out, i) => {
-    const entry = dvcFile.outEntries[i];
-    if (entry !== undefined) writeStateInto(entry, out.recorded);
-  });
+  const sync = (entry: EntryObject | undefined, state: RecordedState): void => {
+    if (entry === undefined) return;
+    const first =
+      entry.md5 === undefined && entry.etag === undefined && entry.checksum === undefined;
+    writeStateInto(entry, state);
+    if (first) canonicalizeEntry(entry);
+  };
+  dvcFile.stage.deps.forEach((dep, i) => sync(dvcFile.depEntries[i], dep.recorded));
+  dvcFile.stage.outs.forEach((out, i) => sync(dvcFile.outEntries[i], out.recorded));
   if (dvcFile.stage.kind === 'single' || dvcFile.stage.kind === 'import') {
     const md5 = computeStageMd5(dvcFile.data);
     if (md5 !== undefined) setStageMd5(dvcFile.data, md5);
@@ -207,9 +217,10 @@ export async function saveDvcFile(
   file: string,
   data: EntryObject,
   oldText?: string,
-): Promise<void> {
+): Promise<string> {
   const text = oldText === undefined ? dumpYaml(data) : updateYamlText(oldText, data);
   await writeFileAtomic(repo.abs(file), text);
+  return text;
 }
 
 export { newEntry };

@@ -68,3 +68,17 @@ function setOrDelete(entry: EntryObject, key: string, value: unknown): void {
 export function sameHash(a: HashInfo | undefined, b: HashInfo | undefined): boolean {
   return a !== undefined && b !== undefined && a.value === b.value && a.name === b.name;
 }
+
+const CANONICAL_HEAD = ['md5', 'etag', 'checksum', 'size', 'nfiles', 'isexec', 'hash', 'path'];
+
+/**
+ * Puts an entry's keys in the order DVC gives a new entry (hash and meta, `hash`, `path`, then
+ * the flags as they were). Used when an entry gets its first hash, since DVC writes such a
+ * stage file whole.
+ */
+export function canonicalizeEntry(entry: EntryObject): void {
+  const saved = { ...entry };
+  for (const key of Object.keys(entry)) delete entry[key];
+  for (const key of CANONICAL_HEAD) if (key in saved) entry[key] = saved[key];
+  for (const [key, value] of Object.entries(saved)) if (!(key in entry)) entry[key] = value;
+}

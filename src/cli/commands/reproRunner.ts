@@ -1,0 +1,46 @@
+import type { Repo } from '../../core/repo/repo.js';
+import type { ReproOptions } from '../../core/pipeline/repro.js';
+import type { CommandContext } from '../context.js';
+
+/**
+ * Runs `repro` with the CLI's printing: DVC's messages on stdout, a failing stage as one error
+ * line. Returns the metafiles written, for the git hint.
+ */
+export async function reproStages(
+  ctx: CommandContext,
+  repo: Repo,
+  options: Omit<ReproOptions, 'cwd' | 'events'>,
+): Promise<string[]> {
+  const { repro } = await import('../../core/pipeline/repro.js');
+  const { ReproStateFile } = await import('../../core/pipeline/reproState.js');
+  const live = new ReproStateFile(repo);
+  const result = await repo.withLock(() =>
+    repro(repo, {
+      ...options,
+      cwd: ctx.cwd,
+      events: {
+        message: (text) => ctx.ui.out(text),
+        stageState: (address, state) => live.update(address, state),
+        commandLine: (address, stream, line) => {
+          const text = `[${address}] ${line}\n`;
+          if (stream === 'stderr') process.stderr.write(text);
+          else process.stdout.write(text);
+        },
+      },
+    }),
+  );
+  live.finish();
+  const failure = result.failed[0];
+  if (failure !== undefined) {
+    for (const extra of result.failed.slice(1)) ctx.ui.error(extra.error);
+    throw failure.error;
+  }
+  if (options.dry !== true) {
+    ctx.ui.out(
+      result.reproduced.length > 0
+        ? 'Use `sluice push` to send your updates to remote storage.'
+        : 'Data and pipelines are up to date.',
+    );
+  }
+  return result.changedFiles;
+}

@@ -1,0 +1,114 @@
+import type { Command } from 'commander';
+import { contextOf, gitHint, openRepo } from '../context.js';
+import { addStageOptions, joinCommand, outputsFromFlags, type StageFlags } from './stageOptions.js';
+
+export function registerStage(program: Command): void {
+  const stage = program
+    .command('stage')
+    .description('Define and list pipeline stages (dvc.yaml)')
+    .enablePositionalOptions();
+
+  addStageOptions(
+    stage
+      .command('add')
+      .description('Add a stage to dvc.yaml')
+      .requiredOption('-n, --name <name>', 'stage name')
+      .option('--run', 'run the stage after adding it')
+      .option('-f, --force', 'overwrite an existing stage of the same name')
+      .argument('<command...>', 'the command to run')
+      .passThroughOptions(),
+  ).action(
+    async (
+      words: string[],
+      flags: StageFlags & { name: string; run?: boolean },
+      command: Command,
+    ) => {
+      const ctx = contextOf(command);
+      const repo = await openRepo(ctx, command);
+      const { addPipelineStage, parseParamsOption } =
+        await import('../../core/pipeline/stageAdd.js');
+      const result = await repo.withLock(() =>
+        addPipelineStage(
+          repo,
+          flags.name,
+          {
+            cmd: joinCommand(words),
+            deps: flags.deps,
+            params: parseParamsOption(flags.params),
+            outs: outputsFromFlags(flags),
+            ...(flags.wdir === undefined ? {} : { wdir: flags.wdir }),
+            alwaysChanged: flags.alwaysChanged === true,
+            ...(flags.desc === undefined ? {} : { desc: flags.desc }),
+            force: flags.force === true,
+          },
+          ctx.cwd,
+        ),
+      );
+      if (result.created) ctx.ui.info(`Creating '${result.file}'`);
+      ctx.ui.info(
+        `${result.modified ? 'Modifying' : 'Adding'} stage '${flags.name}' in '${result.file}'`,
+      );
+      const files = [result.file];
+      if (flags.run === true) {
+        const { reproStages } = await import('./reproRunner.js');
+        files.push(
+          ...(await reproStages(ctx, repo, {
+            targets: [`${result.file}:${flags.name}`],
+            single: true,
+            force: true,
+          })),
+        );
+      }
+      await gitHint(ctx, repo, [...new Set(files)]);
+    },
+  );
+
+  stage
+    .command('list')
+    .description('List stages with their outputs')
+    .argument('[targets...]', 'dvc.yaml files or stages')
+    .option('--all', 'also list data sources (.dvc files)')
+    .option('--name-only', 'print only the stage names')
+    .action(
+      async (targets: string[], flags: { all?: boolean; nameOnly?: boolean }, command: Command) => {
+        const ctx = contextOf(command);
+        const repo = await openRepo(ctx, command);
+        const { StageIndex } = await import('../../core/stage/stageIndex.js');
+        const { stagesForTargets } = await import('../../core/ops/checkout.js');
+        const index = StageIndex.load(repo);
+        const cwdRel = repo.rel(ctx.cwd);
+        const stages = stagesForTargets(index, targets, cwdRel).filter(
+          (s) => flags.all === true || s.kind !== 'data',
+        );
+        const rows = stages.map((s) => {
+          const outs = s.outs.map((o) => o.path).join(', ');
+          return [s.address(cwdRel), s.props.desc ?? (outs === '' ? '' : `Outputs ${outs}`)];
+        });
+        const width = Math.max(0, ...rows.map((r) => (r[0] ?? '').length));
+        for (const [address, info] of rows) {
+          ctx.ui.data(
+            flags.nameOnly === true || info === ''
+              ? (address ?? '')
+              : `${(address ?? '').padEnd(width)}  ${info ?? ''}`,
+          );
+        }
+      },
+    );
+
+  stage
+    .command('migrate')
+    .description(
+      'Convert single-stage .dvc files (run -f, Dvcfile) into dvc.yaml stages that DVC 3 reads',
+    )
+    .argument('[files...]', 'single-stage files (default: all of them)')
+    .action(async (files: string[], _flags: unknown, command: Command) => {
+      const ctx = contextOf(command);
+      const repo = await openRepo(ctx, command);
+      const { migrateSingleStageFiles } = await import('../../core/pipeline/migrate.js');
+      const result = await repo.withLock(() => migrateSingleStageFiles(repo, files, ctx.cwd));
+      for (const m of result.migrated)
+        ctx.ui.info(`Migrated '${m.from}' to stage '${m.stage}' in '${m.file}'`);
+      if (result.migrated.length === 0) ctx.ui.info('Nothing to migrate.');
+      await gitHint(ctx, repo, result.gitFiles);
+    });
+}
