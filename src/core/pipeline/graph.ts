@@ -128,7 +128,7 @@ function producersOf(path: string, outputs: Map<string, Stage>, sortedPaths: str
   let hi = sortedPaths.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if ((sortedPaths[mid]) < prefix) lo = mid + 1;
+    if (sortedPaths[mid] < prefix) lo = mid + 1;
     else hi = mid;
   }
   for (let i = lo; i < sortedPaths.length; i += 1) {

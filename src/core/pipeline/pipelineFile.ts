@@ -211,17 +211,27 @@ export class PipelineFile {
     }
   }
 
-  /** Writes the lock entries of these stages; other entries are kept, new ones appended. */
-  async writeLock(repo: Repo, stages: Stage[]): Promise<string> {
-    const current = new PipelineLock(repo, this.lockPath);
-    for (const stage of stages) {
-      PipelineFile.recordParams(repo, stage);
-      const entry = PipelineFile.lockEntryFor(repo, stage);
-      current.set(stage.name ?? '', entry);
-      this.lockStages.set(stage.name ?? '', entry);
-    }
-    await current.save();
-    return this.lockPath;
+  private lockWrites: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Writes the lock entries of these stages; other entries are kept, new ones appended. Writes
+   * are queued, so stages finishing at the same time (repro -j) cannot lose each other's entry.
+   */
+  writeLock(repo: Repo, stages: Stage[]): Promise<string> {
+    const write = async (): Promise<string> => {
+      const current = new PipelineLock(repo, this.lockPath);
+      for (const stage of stages) {
+        PipelineFile.recordParams(repo, stage);
+        const entry = PipelineFile.lockEntryFor(repo, stage);
+        current.set(stage.name ?? '', entry);
+        this.lockStages.set(stage.name ?? '', entry);
+      }
+      await current.save();
+      return this.lockPath;
+    };
+    const next = this.lockWrites.then(write, write);
+    this.lockWrites = next.catch(() => undefined);
+    return next;
   }
 
   /** Removes a stage from dvc.yaml and its entry from dvc.lock. */

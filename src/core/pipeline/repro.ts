@@ -185,6 +185,7 @@ class ReproRunner {
           Object.values(c['changed outs']).includes('modified'),
       );
       if (modified && this.options.dry !== true) {
+        events.message(`Verifying data sources in stage: '${address}'`);
         await this.commitDataSource(stage);
         this.result.reproduced.push(address);
         events.stageState?.(address, 'done');
