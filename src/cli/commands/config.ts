@@ -26,7 +26,8 @@ export function registerConfig(program: Command): void {
         command: Command,
       ) => {
         const ctx = contextOf(command);
-        const { Config, parseConfigName } = await import('../../core/config/config.js');
+        const { Config, formatConfigValue, parseConfigName } =
+          await import('../../core/config/config.js');
         const { findRoot } = await import('../../core/repo/repo.js');
         const { SluiceError } = await import('../../core/errors.js');
         const root = findRoot(ctx.cwd);
@@ -40,7 +41,7 @@ export function registerConfig(program: Command): void {
         const cfg = await Config.load(dvcDir);
         if (flags.list === true) {
           for (const item of cfg.list(level)) {
-            const line = `${item.name}=${Array.isArray(item.value) ? item.value.join(', ') : item.value}`;
+            const line = `${item.name}=${formatConfigValue(item.value)}`;
             ctx.ui.data(flags.showOrigin === true ? `${cfg.fileOf(item.level)}\t${line}` : line);
           }
           return;
@@ -58,10 +59,9 @@ export function registerConfig(program: Command): void {
         if (value === undefined) {
           const current =
             level === undefined ? cfg.get(section, key) : cfg.getAt(level, section, key);
-          if (current === undefined) {
-            throw new SluiceError('CONFIG', `option '${name}' doesn't exist`);
-          }
-          ctx.ui.data(Array.isArray(current) ? current.join(', ') : current);
+          // Like DVC: an option that is not set prints nothing and succeeds.
+          if (current === undefined) return;
+          ctx.ui.data(formatConfigValue(current));
           return;
         }
         await cfg.set(level ?? 'repo', section, key, value, { cwd: ctx.cwd });

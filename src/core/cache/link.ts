@@ -14,6 +14,9 @@ import { translateWriteError } from './objectStore.js';
 export type LinkType = 'reflink' | 'hardlink' | 'symlink' | 'copy';
 
 const LINK_TYPES: readonly LinkType[] = ['reflink', 'hardlink', 'symlink', 'copy'];
+/** DVC makes an executable workspace copy 0644 plus the owner's exec bit. */
+export const EXEC_MODE = 0o744;
+
 export const DEFAULT_LINK_TYPES: readonly LinkType[] = ['reflink', 'copy'];
 
 /** Errors that mean "this link type is not supported here", so the next type is tried. */
@@ -95,11 +98,11 @@ function makeLink(type: LinkType, object: string, target: string, isexec: boolea
   switch (type) {
     case 'reflink':
       copyFileSync(object, target, fsConstants.COPYFILE_FICLONE_FORCE);
-      chmodSync(target, isexec ? 0o755 : 0o644);
+      chmodSync(target, isexec ? EXEC_MODE : 0o644);
       return;
     case 'copy':
       copyFileSync(object, target, fsConstants.COPYFILE_FICLONE);
-      chmodSync(target, isexec ? 0o755 : 0o644);
+      chmodSync(target, isexec ? EXEC_MODE : 0o644);
       return;
     case 'hardlink':
       linkSync(object, target);

@@ -1036,7 +1036,11 @@ class Updater {
   }
 
   diffMap(map: YAML.YAMLMap, entries: Mapping): void {
-    if (this.isFlow(map)) throw new NeedsParentReplace();
+    if (this.isFlow(map)) {
+      // An unchanged flow mapping (`meta: {k: v}`) stays as written, like a flow sequence.
+      if (nodeEqual(map, new Map(entries))) return;
+      throw new NeedsParentReplace();
+    }
     const pairs = map.items;
     const byKey = new Map<string, number>();
     pairs.forEach((p, i) => {

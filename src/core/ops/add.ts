@@ -1,18 +1,15 @@
-import { cpSync, existsSync, lstatSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, statSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import { errnoCode, SluiceError } from '../errors.js';
 import type { Repo } from '../repo/repo.js';
 import { addIgnoreEntry } from '../scm/gitignore.js';
-import { newEntry, writeStateInto, type EntryObject } from '../stage/entries.js';
-import {
-  DVC_FILE_SUFFIX,
-  loadDvcFile,
-  newDataFileData,
-  saveDvcFile,
-  type DvcFile,
-} from '../stage/dvcFile.js';
+import { newEntry, readRecordedState, writeStateInto, type EntryObject } from '../stage/entries.js';
+import { EXEC_MODE } from '../cache/link.js';
+import { dirObjectHash, serializeDirObject } from '../cache/dirObject.js';
+import type { HashName } from '../hash/hashFile.js';
+import { DVC_FILE_SUFFIX, loadDvcFile, newDataFileData, saveDvcFile } from '../stage/dvcFile.js';
 import { isInside, StageIndex } from '../stage/stageIndex.js';
-import { Output, Stage } from '../stage/stage.js';
+import type { Output, RecordedState } from '../stage/stage.js';
 import { hashPath } from '../workspace/hashPath.js';
 import { isSymlinkedAncestor, stateFromHash, storeInCache } from './outputState.js';
 
@@ -159,60 +156,127 @@ async function addOne(
         },
       );
     }
-    throw new SluiceError(
-      'OUTPUT_OVERLAP',
-      `cannot add '${repoPath}': it is inside the tracked folder '${other.repoPath}'`,
-      { hint: `re-add the whole folder: sluice add ${other.repoPath}` },
-    );
+    return addInsideTrackedFolder(repo, index, other, repoPath, options);
   }
 
   options.onProgress?.({ path: repoPath, phase: 'hashing' });
+  const existing = existsSync(repo.abs(dvcFilePath)) ? loadDvcFile(repo, dvcFilePath) : undefined;
+  const outPath = posix.basename(repoPath);
+  const existingEntry =
+    existing?.stage.kind === 'data'
+      ? existing.outEntries.find((e) => e.path === outPath)
+      : undefined;
+  const state = hashAndStore(repo, repoPath, existingEntry, options);
+  if (existing !== undefined && existingEntry !== undefined) {
+    writeStateInto(existingEntry, state);
+    await saveDvcFile(repo, dvcFilePath, existing.data, existing.text);
+  } else {
+    await saveDvcFile(repo, dvcFilePath, newDataFileData(newEntry(outPath, state)));
+  }
+  // Later targets of the same call see this output (adding `dir` and `dir/x` together fails).
+  index.addDvcFile(loadDvcFile(repo, dvcFilePath));
+  options.onProgress?.({ path: repoPath, phase: 'done' });
+  return dvcFilePath;
+}
+
+/**
+ * Hashes a path and puts it in the cache. An unchanged legacy (2.x, md5-dos2unix) entry keeps
+ * its legacy hash and cache location, as DVC does; anything else gets a 3.x md5.
+ */
+function hashAndStore(
+  repo: Repo,
+  repoPath: string,
+  existingEntry: EntryObject | undefined,
+  options: AddOptions,
+): RecordedState {
   const abs = repo.abs(repoPath);
-  const now = hashPath(repo.hashContext, abs, repoPath, 'md5');
+  const recorded = existingEntry === undefined ? undefined : readRecordedState(existingEntry);
+  let name: HashName = 'md5';
+  let now = undefined as ReturnType<typeof hashPath>;
+  if (recorded?.hash?.name === 'md5-dos2unix') {
+    const legacy = hashPath(repo.hashContext, abs, repoPath, 'md5-dos2unix');
+    if (legacy !== undefined && legacy.hash === recorded.hash.value) {
+      now = legacy;
+      name = 'md5-dos2unix';
+    }
+  }
+  now ??= hashPath(repo.hashContext, abs, repoPath, 'md5');
   if (now === undefined) throw missing(repoPath, abs);
-  const state = stateFromHash(now, 'md5');
+  const state = stateFromHash(now, name);
   if (options.noCommit !== true) {
     options.onProgress?.({ path: repoPath, phase: 'caching' });
-    storeInCache(repo, now, abs, 'md5');
-    relinkAfterAdd(repo, repoPath, state.hash?.value ?? '', now.isDir, state.isexec === true);
+    storeInCache(repo, now, abs, name);
+    relinkAfterAdd(repo, repoPath, now.hash, now.isDir, state.isexec === true, name);
     if (now.isDir) repo.links.recordDir(repoPath, now.hash);
     else repo.links.recordFile(repoPath, abs);
   }
+  return state;
+}
 
-  let existing: DvcFile | undefined;
-  if (existsSync(repo.abs(dvcFilePath))) existing = loadDvcFile(repo, dvcFilePath);
-  const outPath = posix.basename(repoPath);
-  if (existing !== undefined && existing.stage.kind === 'data') {
-    const entry = existing.outEntries.find((e) => e.path === outPath);
-    if (entry !== undefined) {
-      writeStateInto(entry, state);
-      await saveDvcFile(repo, dvcFilePath, existing.data, existing.text);
-      options.onProgress?.({ path: repoPath, phase: 'done' });
-      return dvcFilePath;
-    }
+/**
+ * DVC 3's granular add: `add dir/file` when `dir` is tracked updates only that file's entry in
+ * the folder's listing; other changes inside the folder keep their recorded hashes.
+ */
+async function addInsideTrackedFolder(
+  repo: Repo,
+  index: StageIndex,
+  folder: Output,
+  repoPath: string,
+  options: AddOptions,
+): Promise<string> {
+  const dvcFile = index.dvcFiles.get(folder.stage.file);
+  const recorded = folder.recorded.hash;
+  if (dvcFile === undefined || recorded === undefined || !recorded.value.endsWith('.dir')) {
+    throw new SluiceError(
+      'OUTPUT_OVERLAP',
+      `cannot add '${repoPath}': it is inside the tracked output '${folder.repoPath}'`,
+      {
+        hint: `re-add the whole folder: sluice add ${folder.repoPath}`,
+      },
+    );
   }
-  const entry: EntryObject = newEntry(outPath, state);
-  await saveDvcFile(repo, dvcFilePath, newDataFileData(entry));
+  const entries = repo.odb.readDir(recorded.value, recorded.name);
+  if (entries === undefined) {
+    throw new SluiceError(
+      'MISSING_CACHE',
+      `the listing of '${folder.repoPath}' is not in the cache`,
+      {
+        hint: `re-add the whole folder: sluice add ${folder.repoPath}`,
+      },
+    );
+  }
+  const abs = repo.abs(repoPath);
+  const now = hashPath(repo.hashContext, abs, repoPath, recorded.name);
+  if (now === undefined) throw missing(repoPath, abs);
+  const prefix = repoPath.slice(folder.repoPath.length + 1);
+  const files = now.isDir
+    ? (now.files ?? []).map((f) => ({ relpath: `${prefix}/${f.relpath}`, md5: f.md5 }))
+    : [{ relpath: prefix, md5: now.hash }];
+  if (options.noCommit !== true) storeInCache(repo, now, abs, recorded.name);
+  const sizeOf = (md5: string): number => {
+    try {
+      return statSync(repo.odb.oidPath(md5, recorded.name)).size;
+    } catch {
+      return 0;
+    }
+  };
+  const replaced = new Set(files.map((f) => f.relpath));
+  const kept = entries.filter(
+    (e) => !replaced.has(e.relpath) && !e.relpath.startsWith(`${prefix}/`),
+  );
+  const merged = [...kept, ...files];
+  const listing = serializeDirObject(merged);
+  const oid = dirObjectHash(listing);
+  repo.odb.addBytes(oid, listing, recorded.name);
+  const size = merged.reduce((sum, e) => sum + sizeOf(e.md5), 0);
+  const entry = dvcFile.outEntries[dvcFile.stage.outs.indexOf(folder)];
+  if (entry === undefined)
+    throw new SluiceError('FAILED', `cannot find '${folder.path}' in '${folder.stage.file}'`);
+  writeStateInto(entry, { hash: { name: recorded.name, value: oid }, size, nfiles: merged.length });
+  dvcFile.text = await saveDvcFile(repo, folder.stage.file, dvcFile.data, dvcFile.text);
+  folder.recorded = readRecordedState(entry);
   options.onProgress?.({ path: repoPath, phase: 'done' });
-  // keep the index coherent for later targets of the same call
-  const stage = new Stage(
-    'data',
-    dvcFilePath,
-    posix.dirname(repoPath) === '.' ? '' : posix.dirname(repoPath),
-    {
-      frozen: false,
-      alwaysChanged: false,
-    },
-  );
-  stage.outs.push(
-    new Output(stage, outPath, repoPath, state, {
-      cache: true,
-      persist: false,
-      kind: 'out',
-      push: true,
-    }),
-  );
-  return dvcFilePath;
+  return folder.stage.file;
 }
 
 /**
@@ -225,19 +289,24 @@ function relinkAfterAdd(
   oid: string,
   isDir: boolean,
   isexec: boolean,
+  name: HashName,
 ): void {
   const preferred = repo.linker.preferred;
-  if (preferred === 'copy' || preferred === 'reflink') return;
   const abs = repo.abs(repoPath);
-  if (!isDir) {
-    repo.linker.link(repo.odb.oidPath(oid), abs, isexec);
-    repo.hashCache.set(repoPath, statSync(abs), oid);
+  if (preferred === 'copy' || preferred === 'reflink') {
+    // The copy stays; DVC leaves an executable as 0644 plus the owner's exec bit.
+    if (!isDir && isexec) chmodSync(abs, EXEC_MODE);
     return;
   }
-  const entries = repo.odb.readDir(oid) ?? [];
+  if (!isDir) {
+    repo.linker.link(repo.odb.oidPath(oid, name), abs, isexec);
+    repo.hashCache.set(repoPath, statSync(abs), oid, name);
+    return;
+  }
+  const entries = repo.odb.readDir(oid, name) ?? [];
   for (const entry of entries) {
     const target = `${abs}/${entry.relpath}`;
-    repo.linker.link(repo.odb.oidPath(entry.md5), target, false);
-    repo.hashCache.set(`${repoPath}/${entry.relpath}`, statSync(target), entry.md5);
+    repo.linker.link(repo.odb.oidPath(entry.md5, name), target, false);
+    repo.hashCache.set(`${repoPath}/${entry.relpath}`, statSync(target), entry.md5, name);
   }
 }

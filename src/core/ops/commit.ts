@@ -28,8 +28,9 @@ export async function commit(
   const committed: string[] = [];
   const files = new Set<string>();
   for (const stage of stages) {
+    // With -f every targeted stage is saved again (filling in fields older files lack).
     const changes = stageStatus(repo, index, stage);
-    if (changes.length === 0) continue;
+    if (changes.length === 0 && options.force !== true) continue;
     if (options.force !== true && stage.kind !== 'data') {
       throw new SluiceError(
         'FAILED',

@@ -22,6 +22,7 @@ export async function init(
   if (options.noScm === true && options.subdir === true) {
     throw new SluiceError('BAD_ARGUMENTS', 'cannot initialize repo with `--no-scm` and `--subdir`');
   }
+  mkdirSync(root, { recursive: true });
   const git = options.noScm === true ? null : await Git.find(root);
   if (options.noScm !== true) {
     if (git === null) {

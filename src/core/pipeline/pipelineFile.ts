@@ -1,6 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { posix } from 'node:path';
 import { DvcFileError, errnoCode, SluiceError } from '../errors.js';
+import { loadMachineYaml } from '../dvcfile/machineYaml.js';
 import { dumpYaml, parseYamlFile, updateYamlText } from '../dvcfile/yamlFormat.js';
 import { writeFileAtomic } from '../fs/atomicWrite.js';
 import type { Repo } from '../repo/repo.js';
@@ -28,8 +29,15 @@ export class PipelineFile {
     readonly path: string,
     readonly text: string,
     readonly definition: DvcYamlDefinition,
-    readonly data: EntryObject,
   ) {}
+
+  private rawData: EntryObject | undefined;
+
+  /** The file as plain data, for edits (parsed on first use: most commands never need it). */
+  get data(): EntryObject {
+    this.rawData ??= (parseYamlFile(this.text, this.path).data ?? {}) as EntryObject;
+    return this.rawData;
+  }
 
   get dir(): string {
     const dir = posix.dirname(this.path);
@@ -47,8 +55,7 @@ export class PipelineFile {
       file: path,
       readFile: (rel) => readOptional(repo, dir === '' ? rel : `${dir}/${rel}`),
     });
-    const { data } = parseYamlFile(text, path);
-    const file = new PipelineFile(path, text, definition, (data ?? {}) as EntryObject);
+    const file = new PipelineFile(path, text, definition);
     file.loadLock(repo);
     for (const def of definition.stages) file.stages.push(file.buildStage(repo, def));
     return file;
@@ -57,7 +64,7 @@ export class PipelineFile {
   private loadLock(repo: Repo): void {
     const text = readOptional(repo, this.lockPath);
     if (text === undefined) return;
-    const { data } = parseYamlFile(text, this.lockPath);
+    const data = loadMachineYaml(text, this.lockPath);
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
       throw new DvcFileError(this.lockPath, 'expected a mapping at the top level', { line: 1 });
     }
@@ -259,8 +266,7 @@ class PipelineLock {
   ) {
     const text = readOptional(repo, path);
     if (text === undefined) return;
-    const { data } = parseYamlFile(text, path);
-    const raw = (data ?? {}) as EntryObject;
+    const raw = (loadMachineYaml(text, path) ?? {}) as EntryObject;
     const stages = ('schema' in raw ? raw.stages : raw) as EntryObject | undefined;
     for (const [name, entry] of Object.entries(stages ?? {})) {
       this.stages.set(name, entry as EntryObject);

@@ -6,7 +6,7 @@ import { writeFileAtomicSync } from '../fs/atomicWrite.js';
 /** `/name` with gitignore's special characters escaped, as DVC writes it. */
 export function ignoreEntryFor(repoRelPath: string): string {
   const name = posix.basename(repoRelPath);
-  return '/' + name.replace(/([[\]!*#?])/g, '\\$1');
+  return '/' + name.replace(/([[\]!*#?\\])/g, '\\$1');
 }
 
 function gitignorePathFor(root: string, repoRelPath: string): string {

@@ -69,7 +69,15 @@ export class StageIndex {
     this.checkOverlaps();
   }
 
+  /** Adds a `.dvc` file, replacing an earlier load of the same file. */
   addDvcFile(file: DvcFile): void {
+    const previous = this.dvcFiles.get(file.stage.file);
+    if (previous !== undefined) {
+      this.stages.splice(this.stages.indexOf(previous.stage), 1);
+      for (const out of previous.stage.outs) {
+        if (this.outputs.get(out.repoPath) === out) this.outputs.delete(out.repoPath);
+      }
+    }
     this.dvcFiles.set(file.stage.file, file);
     this.addStage(file.stage);
   }
