@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import { contextOf, openRepo } from '../context.js';
+import { reportErrors } from './metrics.js';
+
+interface ParamsDiffFlags {
+  targets?: string[];
+  all?: boolean;
+  deps?: boolean;
+  json?: boolean;
+  md?: boolean;
+  path?: boolean;
+}
+
+export function registerParams(program: Command): void {
+  const params = program.command('params').description('Compare parameters across git revisions');
+  params
+    .command('diff')
+    .description('Show changed params between two revisions (default: HEAD and the workspace)')
+    .argument('[a_rev]', 'old revision (default HEAD)')
+    .argument('[b_rev]', 'new revision (default: the workspace)')
+    .option('--targets <paths...>', 'only these params files')
+    .option('--all', 'show unchanged params too')
+    .option('--deps', 'only params that stages depend on')
+    .option('--json', 'print the result as JSON')
+    .option('--md', 'print the table in Markdown')
+    .option('--no-path', 'leave out the Path column')
+    .action(
+      async (
+        aRev: string | undefined,
+        bRev: string | undefined,
+        flags: ParamsDiffFlags,
+        command: Command,
+      ) => {
+        const ctx = contextOf(command);
+        const repo = await openRepo(ctx, command);
+        const core = await import('../../core/metrics/collectMetrics.js');
+        const { paramsDiffTable } = await import('../../core/metrics/compare.js');
+        const cwdRel = repo.rel(ctx.cwd);
+        const result = await core.diffParams(repo, {
+          targets: (flags.targets ?? []).map((t) => repo.rel(t, ctx.cwd)),
+          ...(aRev === undefined ? {} : { aRev }),
+          ...(bRev === undefined ? {} : { bRev }),
+          all: flags.all === true,
+          depsOnly: flags.deps === true,
+        });
+        reportErrors(ctx, result.errored, result.errors);
+        const diff = Object.fromEntries(
+          Object.entries(result.diff).map(([p, d]) => [core.relativeToCwd(p, cwdRel), d]),
+        );
+        if (flags.json === true) {
+          const { pyJsonOut } = await import('../../core/metrics/jsonOut.js');
+          ctx.ui.data(pyJsonOut(diff));
+          return;
+        }
+        const [header, ...rows] = paramsDiffTable(diff, {
+          ...(aRev === undefined ? {} : { aRev }),
+          ...(bRev === undefined ? {} : { bRev }),
+          noPath: flags.path === false,
+        });
+        const table = await import('../render/table.js');
+        process.stdout.write(
+          table.renderTable(header ?? [], rows, { markdown: flags.md === true }),
+        );
+      },
+    );
+}
