@@ -7,6 +7,9 @@ interface GcFlags {
   allTags?: boolean;
   allCommits?: boolean;
   force?: boolean;
+  cloud?: boolean;
+  remote?: string;
+  jobs?: string;
 }
 
 export function registerGc(program: Command): void {
@@ -18,9 +21,18 @@ export function registerGc(program: Command): void {
     .option('-T, --all-tags', 'keep what all tags use')
     .option('-A, --all-commits', 'keep what every commit uses')
     .option('-f, --force', 'do not ask for confirmation')
+    .option('-c, --cloud', 'also remove unused objects from the remote')
+    .option('-r, --remote <name>', 'with -c: the remote to clean (default: core.remote)')
+    .option('-j, --jobs <n>', 'with -c: number of parallel deletions')
     .action(async (flags: GcFlags, command: Command) => {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
+      if (flags.remote !== undefined && flags.cloud !== true) {
+        const { SluiceError } = await import('../../core/errors.js');
+        throw new SluiceError('BAD_ARGUMENTS', '`-r|--remote` requires `-c|--cloud`', {
+          hint: 'e.g. sluice gc -w -c -r myremote',
+        });
+      }
       const { gc } = await import('../../core/ops/gc.js');
       const { usedAtRevisions } = await import('../../core/ops/revisionObjects.js');
       if (flags.force !== true && process.stdin.isTTY) {
@@ -36,12 +48,23 @@ export function registerGc(program: Command): void {
           allTags: flags.allTags === true,
           allCommits: flags.allCommits === true,
         });
-        return gc(repo, flags, extra);
+        const local = gc(repo, flags, extra);
+        if (flags.cloud !== true) return { ...local, remoteRemoved: undefined };
+        const { gcCloud } = await import('../../core/remote/gcCloud.js');
+        const remoteRemoved = await gcCloud(repo, extra, flags.remote, Number(flags.jobs));
+        return { ...local, remoteRemoved };
       });
       ctx.ui.out(
         result.removed === 0
           ? "No unused 'local' cache to remove."
           : `Removed ${result.removed} objects from repo cache.`,
       );
+      if (result.remoteRemoved !== undefined) {
+        ctx.ui.out(
+          result.remoteRemoved === 0
+            ? 'No unused cache to remove from remote.'
+            : `Removed ${result.remoteRemoved} objects from remote.`,
+        );
+      }
     });
 }

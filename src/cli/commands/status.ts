@@ -6,6 +6,10 @@ interface StatusFlags {
   json?: boolean;
   cloud?: boolean;
   remote?: string;
+  jobs?: string;
+  allBranches?: boolean;
+  allTags?: boolean;
+  allCommits?: boolean;
 }
 
 export function registerStatus(program: Command): void {
@@ -16,9 +20,27 @@ export function registerStatus(program: Command): void {
     .option('--json', 'show the status as JSON')
     .option('-c, --cloud', 'compare the cache with the default remote')
     .option('-r, --remote <name>', 'compare the cache with this remote')
+    .option('-j, --jobs <n>', 'with -c: number of parallel remote queries')
+    .option('-a, --all-branches', 'with -c: include the data of all branch tips')
+    .option('-T, --all-tags', 'with -c: include the data of all tags')
+    .option('-A, --all-commits', 'with -c: include the data of every commit')
     .action(async (targets: string[], flags: StatusFlags, command: Command) => {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
+      if (flags.cloud === true || flags.remote !== undefined) {
+        const { runCloudStatus } = await import('./cloudStatusCli.js');
+        await runCloudStatus(ctx, repo, targets, flags);
+        return;
+      }
+      const scoped = [flags.jobs, flags.allBranches, flags.allTags, flags.allCommits];
+      if (scoped.some((f) => f !== undefined)) {
+        const { SluiceError } = await import('../../core/errors.js');
+        throw new SluiceError(
+          'BAD_ARGUMENTS',
+          '-a/-T/-A/-j are only valid with -c/--cloud or -r/--remote',
+          { hint: 'e.g. sluice status -c -a' },
+        );
+      }
       const { StageIndex } = await import('../../core/stage/stageIndex.js');
       const { repoStatus } = await import('../../core/ops/stageStatus.js');
       const { stagesForTargets } = await import('../../core/ops/checkout.js');

@@ -1,0 +1,33 @@
+import type { Repo } from '../../core/repo/repo.js';
+import type { CommandContext } from '../context.js';
+import { transferOptions, type TransferFlags } from './transferFlags.js';
+
+interface CloudFlags extends TransferFlags {
+  json?: boolean;
+}
+
+/** `status -c` / `status -r NAME`: the cache compared with a remote. */
+export async function runCloudStatus(
+  ctx: CommandContext,
+  repo: Repo,
+  targets: string[],
+  flags: CloudFlags,
+): Promise<void> {
+  const { cloudStatus } = await import('../../core/ops/cloudStatus.js');
+  const result = await repo.withLock(() => cloudStatus(repo, transferOptions(ctx, targets, flags)));
+  const changed = Object.keys(result.status).length > 0;
+  if (ctx.global.quiet === true) {
+    process.exitCode = changed ? 1 : 0;
+    return;
+  }
+  if (flags.json === true) {
+    ctx.ui.data(JSON.stringify(result.status));
+    return;
+  }
+  if (!changed) {
+    ctx.ui.out(`Cache and remote '${result.remotes.join("', '")}' are in sync.`);
+    return;
+  }
+  const { renderCloudStatus } = await import('../render/statusText.js');
+  ctx.ui.out(renderCloudStatus(result.status));
+}

@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { contextOf, gitHint, openRepo } from '../context.js';
+
+interface ImportUrlFlags {
+  exec: boolean;
+  download: boolean;
+  force?: boolean;
+}
+
+export function registerImportUrl(program: Command): void {
+  program
+    .command('import-url')
+    .description('Download a file or folder from a URL or path and track it (frozen)')
+    .argument('<url>', 'local path, http:// or https:// URL')
+    .argument('[out]', 'where to put it in the repository (default: its name)')
+    .option('--no-exec', 'only write the .dvc file: no hashing, no download')
+    .option('--no-download', 'record the hashes of the source without downloading it')
+    .option('-f, --force', 'overwrite an existing .dvc file')
+    .action(
+      async (url: string, out: string | undefined, flags: ImportUrlFlags, command: Command) => {
+        const ctx = contextOf(command);
+        const repo = await openRepo(ctx, command);
+        const { importUrl } = await import('../../core/ops/importUrl.js');
+        const storageModule = await import('../../core/remote/storage.js');
+        if (flags.exec && flags.download) {
+          const path = await import('node:path');
+          const { schemeOf } = await import('../../core/remote/registry.js');
+          const shown =
+            schemeOf(url) === 'local' ? path.resolve(ctx.cwd, url) : storageModule.maskUrl(url);
+          const target = out ?? url.replace(/\/+$/, '').split('/').pop() ?? url;
+          ctx.ui.out(`Importing '${shown}' -> '${target}'`);
+        }
+        const result = await repo.withLock(() =>
+          importUrl(repo, url, {
+            cwd: ctx.cwd,
+            ...(out === undefined ? {} : { out }),
+            noExec: !flags.exec,
+            noDownload: !flags.download,
+            force: flags.force === true,
+          }),
+        );
+        await gitHint(ctx, repo, result.gitFiles);
+      },
+    );
+}

@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { contextOf, openRepo } from '../context.js';
+import {
+  addTransferFlags,
+  progressFor,
+  reportFailures,
+  transferOptions,
+  warnMissing,
+  type TransferFlags,
+} from './transferFlags.js';
+
+interface PullFlags extends TransferFlags {
+  force?: boolean;
+  allowMissing?: boolean;
+}
+
+export function registerPull(program: Command): void {
+  const command = program
+    .command('pull')
+    .description('Download tracked data from remote storage and check it out')
+    .argument('[targets...]', '.dvc files, stages or outputs (default: everything)')
+    .option('-f, --force', 'do not ask before replacing or removing files')
+    .option('--allow-missing', 'ignore outputs missing from the cache and the remote');
+  addTransferFlags(command, 'pull from').action(
+    async (targets: string[], flags: PullFlags, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const repo = await openRepo(ctx, cmd);
+      const { pull } = await import('../../core/ops/pull.js');
+      const { checkoutFailureError } = await import('../../core/ops/checkout.js');
+      const { SluiceError } = await import('../../core/errors.js');
+      const { renderCheckoutLines, summarizeChanges } = await import('../render/statusText.js');
+      const bar = progressFor(ctx, 'Fetching');
+      const result = await repo
+        .withLock(() =>
+          pull(repo, {
+            ...transferOptions(ctx, targets, flags),
+            progress: bar.progress,
+            force: flags.force === true,
+            allowMissing: flags.allowMissing === true,
+          }),
+        )
+        .finally(bar.finish);
+      const { fetched, checkout, counts } = result;
+      if (flags.allowMissing !== true) warnMissing(ctx, fetched.missing);
+      reportFailures(ctx, fetched.failed);
+      const lines = renderCheckoutLines(checkout);
+      if (lines.length > 0) ctx.ui.out(lines);
+      ctx.ui.out(
+        summarizeChanges(
+          {
+            fetched: fetched.transferred,
+            modified: counts.modified,
+            added: counts.added,
+            deleted: counts.deleted,
+          },
+          'Everything is up to date.',
+        ),
+      );
+      const failed =
+        fetched.failed.length + (flags.allowMissing === true ? 0 : fetched.missing.length);
+      if (failed > 0) {
+        throw new SluiceError(
+          'REMOTE',
+          `failed to pull data from the cloud - ${failed} file${failed > 1 ? 's' : ''} failed to download`,
+        );
+      }
+      if (checkout.failed.length > 0) throw checkoutFailureError(checkout.failed);
+    },
+  );
+}

@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import type { TransferOptions } from '../../core/ops/push.js';
+import type { ObjectProblem } from '../../core/remote/sync.js';
+import type { CommandContext } from '../context.js';
+import { ProgressBar } from '../progress.js';
+
+export interface TransferFlags {
+  remote?: string;
+  jobs?: string;
+  allBranches?: boolean;
+  allTags?: boolean;
+  allCommits?: boolean;
+  runCache?: boolean;
+}
+
+/** The flags push, fetch, pull and `status -c` share. */
+export function addTransferFlags(command: Command, verb: string): Command {
+  return command
+    .option('-r, --remote <name>', `remote to ${verb} (default: core.remote)`)
+    .option('-j, --jobs <n>', 'number of parallel transfers (default: 4 x cpu cores)')
+    .option('-a, --all-branches', 'include the data of the tips of all branches')
+    .option('-T, --all-tags', 'include the data of all tags')
+    .option('-A, --all-commits', 'include the data of every commit')
+    .option('--run-cache', 'also transfer the run cache (.dvc/cache/runs)');
+}
+
+/** A progress reporter that draws a files+bytes bar once the total is known (TTY only). */
+export function progressFor(
+  ctx: CommandContext,
+  label: string,
+): { progress: NonNullable<TransferOptions['progress']>; finish: () => void } {
+  let bar: ProgressBar | undefined;
+  return {
+    progress: {
+      total: (files) => {
+        bar?.finish();
+        bar = new ProgressBar(label, files, ctx.ui.isTTY);
+      },
+      tick: (files, bytes) => bar?.tick(files, bytes),
+    },
+    finish: () => bar?.finish(),
+  };
+}
+
+export function transferOptions(
+  ctx: CommandContext,
+  targets: string[],
+  flags: TransferFlags,
+): Omit<TransferOptions, 'progress'> {
+  const jobs = flags.jobs === undefined ? undefined : Number(flags.jobs);
+  return {
+    targets,
+    cwd: ctx.cwd,
+    ...(flags.remote === undefined ? {} : { remote: flags.remote }),
+    ...(jobs === undefined || !Number.isInteger(jobs) || jobs < 1 ? {} : { jobs }),
+    allBranches: flags.allBranches === true,
+    allTags: flags.allTags === true,
+    allCommits: flags.allCommits === true,
+    runCache: flags.runCache === true,
+  };
+}
+
+/** DVC's warning for objects found neither in the cache nor on the remote. */
+export function warnMissing(ctx: CommandContext, missing: ObjectProblem[]): void {
+  if (missing.length === 0) return;
+  const lines = missing.map((m) => `name: ${m.path}, md5: ${m.oid}`);
+  ctx.ui.warn(
+    `Some of the cache files do not exist neither locally nor on remote. Missing cache files:\n${lines.join('\n')}`,
+  );
+}
+
+export function reportFailures(ctx: CommandContext, failed: ObjectProblem[]): void {
+  for (const f of failed) ctx.ui.info(`ERROR: '${f.path}' (${f.oid}): ${f.reason}`);
+}

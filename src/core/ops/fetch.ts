@@ -1,0 +1,29 @@
+import type { Repo } from '../repo/repo.js';
+import { collectUsedOutputs } from '../remote/objects.js';
+import { openRemote } from '../remote/remotes.js';
+import { fetchObjects, syncRunCache } from '../remote/sync.js';
+import { groupByRemote, mergeResults, type TransferOptions, type TransferReport } from './push.js';
+
+/** `sluice fetch`: download the used objects the cache lacks (hash-verified). */
+export async function fetch(repo: Repo, options: TransferOptions): Promise<TransferReport> {
+  const outputs = await collectUsedOutputs(repo, options);
+  const report: TransferReport = { transferred: 0, missing: [], failed: [], remotes: [] };
+  for (const [name, group] of groupByRemote(outputs, options.remote)) {
+    const remote = await openRemote(repo.config, name, options.jobs);
+    report.remotes.push(remote.name);
+    try {
+      const sync = {
+        jobs: remote.jobs,
+        ...(options.progress ? { progress: options.progress } : {}),
+      };
+      if (options.runCache === true) {
+        mergeResults(report, await syncRunCache(repo, remote.storage, 'fetch', sync));
+      }
+      mergeResults(report, await fetchObjects(repo, remote.storage, group, sync));
+    } finally {
+      await remote.storage.close();
+    }
+  }
+  repo.hashCache.clearDirComplete();
+  return report;
+}

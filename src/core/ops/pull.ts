@@ -1,0 +1,50 @@
+import type { Repo } from '../repo/repo.js';
+import { checkout, type CheckoutResult } from './checkout.js';
+import { fetch } from './fetch.js';
+import type { TransferOptions, TransferReport } from './push.js';
+
+export interface PullOptions extends TransferOptions {
+  force?: boolean;
+  allowMissing?: boolean;
+}
+
+export interface PullResult {
+  fetched: TransferReport;
+  checkout: CheckoutResult;
+  /** Files changed, as DVC counts them for the summary (an added folder counts its files). */
+  counts: { modified: number; added: number; deleted: number };
+}
+
+/** `sluice pull`: fetch, then check the workspace out. */
+export async function pull(repo: Repo, options: PullOptions): Promise<PullResult> {
+  const fetched = await fetch(repo, options);
+  const result = checkout(repo, options.targets ?? [], {
+    cwd: options.cwd,
+    force: options.force === true,
+    allowMissing: options.allowMissing === true,
+  });
+  const filesIn = (shown: string): number => {
+    if (!shown.endsWith('/')) return 1;
+    const path = shown.slice(0, -1);
+    const recorded = repo.links.get(path)?.dirHash;
+    if (recorded === undefined) return 1;
+    try {
+      const entries =
+        repo.odb.readDir(recorded, 'md5') ?? repo.odb.readDir(recorded, 'md5-dos2unix');
+      return Math.max(1, entries?.length ?? 1);
+    } catch {
+      return 1;
+    }
+  };
+  const sum = (paths: string[]): number => paths.reduce((n, p) => n + filesIn(p), 0);
+  return {
+    fetched,
+    checkout: result,
+    // A modified folder counts as one file: the checkout does not report which files changed.
+    counts: {
+      modified: result.modified.length,
+      added: sum(result.added),
+      deleted: result.deleted.length,
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import type { HashName } from '../hash/hashFile.js';
+import { usedObjects } from '../ops/gc.js';
+import type { Repo } from '../repo/repo.js';
+import { StageIndex } from '../stage/stageIndex.js';
+import { openRemote } from './remotes.js';
+import { gcRemote } from './sync.js';
+
+/**
+ * `gc -c`: removes from the remote every object the kept scope does not use (the workspace plus
+ * `extra`, the objects of the revisions the caller collected).
+ */
+export async function gcCloud(
+  repo: Repo,
+  extra: Map<HashName, Set<string>>,
+  remoteName: string | undefined,
+  jobs: number,
+): Promise<number> {
+  const used = usedObjects(repo, StageIndex.load(repo), true);
+  for (const [name, set] of extra) for (const oid of set) used.get(name)?.add(oid);
+  const remote = await openRemote(
+    repo.config,
+    remoteName,
+    Number.isInteger(jobs) ? jobs : undefined,
+  );
+  try {
+    return await gcRemote(remote.storage, used, remote.jobs);
+  } finally {
+    await remote.storage.close();
+  }
+}
