@@ -36,4 +36,3 @@ function applyCommonSettings(command: Command): void {
     .addOption(new Option('--cd <dir>', 'run as if started in <dir>').hideHelp())
     .addOption(new Option('--wait <seconds>', 'wait this long for the repository lock').hideHelp());
 }
-

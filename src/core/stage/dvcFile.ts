@@ -105,7 +105,10 @@ export function loadDvcFile(repo: Repo, file: string): DvcFile {
   });
   for (const entry of depEntries) {
     const path = String(entry.path);
-    const external = isUrl(path);
+    // An import-url dep may be a local path outside the repo (absolute or `../`): external.
+    const joined = posix.normalize(wdir === '' ? path : `${wdir}/${path}`);
+    const external =
+      isUrl(path) || posix.isAbsolute(path) || joined === '..' || joined.startsWith('../');
     const repoPath = external ? undefined : resolveInRepo(file, wdir, path);
     const repoInfo =
       typeof entry.repo === 'object' && entry.repo !== null
