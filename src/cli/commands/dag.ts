@@ -20,9 +20,16 @@ export function registerDag(program: Command): void {
     .option('--md', 'print the Mermaid flowchart in a Markdown code block')
     .option('--full', 'with a target, draw the whole pipeline it belongs to')
     .option('-o, --outs', 'draw outputs instead of stages')
+    .option('--html <file>', 'write the interactive pipeline page as one self-contained HTML file')
     .action(async (target: string | undefined, flags: DagFlags, command: Command) => {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
+      if (flags.html !== undefined) {
+        const { writeDagHtml } = await import('../../web/export.js');
+        const file = await writeDagHtml(repo, ctx.cwd, flags.html);
+        ctx.ui.out(`Wrote ${file}`);
+        return;
+      }
       const { StageIndex } = await import('../../core/stage/stageIndex.js');
       const { PipelineGraph } = await import('../../core/pipeline/graph.js');
       const render = await import('../render/dag.js');

@@ -1,0 +1,190 @@
+import { spawn } from 'node:child_process';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, launchBrowser, makeDigitsRepo, startUi, type RunningUi } from './uiHelpers.js';
+import { cleanupSandboxes, projectRoot, sluiceBin, sluiceOk, tempDir } from '../helpers/sandbox.js';
+
+/** The pipeline page in real headless Chromium, on the tutorial pipeline. */
+describe('sluice ui in a browser', () => {
+  let repo: string;
+  let ui: RunningUi;
+  let browser: Browser;
+  let page: Page;
+
+  const ready = async (rev = 'workspace'): Promise<void> => {
+    await page.waitForSelector(`.app[data-ready="1"][data-rev="${rev}"]`, { timeout: 15_000 });
+  };
+  const shot = (name: string): Promise<Buffer> =>
+    page.screenshot({ path: join(ARTIFACTS, `ui-${name}.png`) });
+
+  beforeAll(async () => {
+    repo = makeDigitsRepo();
+    [ui, browser] = await Promise.all([startUi(repo), launchBrowser()]);
+    page = await browser.newPage({ viewport: { width: 1500, height: 900 }, acceptDownloads: true });
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(ui.url);
+    await ready();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await ui?.stop();
+    cleanupSandboxes();
+  });
+
+  it('draws every kind of node in its colour, with a legend', async () => {
+    const colour = (id: string): Promise<string> =>
+      page
+        .evaluate(
+          `getComputedStyle(document.querySelector('[data-testid="node:${id}"]')).backgroundColor`,
+        )
+        .then(String);
+    expect(await colour('file:data/train_data.csv')).toBe('rgb(219, 234, 254)'); // data: blue
+    expect(await colour('stage:train')).toBe('rgb(229, 231, 235)'); // stage: gray
+    expect(await colour('stage:featurize.dvc')).toBe('rgb(229, 231, 235)');
+    expect(await colour('file:code/train_model.mjs')).toBe('rgb(220, 252, 231)'); // code: green
+    expect(await colour('file:metrics/eval.json')).toBe('rgb(237, 233, 254)'); // metric: purple
+    const kinds = await page.evaluate<string[]>(
+      `Array.from(document.querySelectorAll('[data-testid^="node:"]')).map((e) => e.getAttribute('data-kind'))`,
+    );
+    expect(new Set(kinds)).toEqual(new Set(['data', 'stage', 'code', 'metric']));
+    expect(await page.textContent('[data-testid="legend"]')).toContain('Metric file');
+    expect(await page.textContent('[data-testid="node:file:metrics/eval.json"]')).toContain(
+      'accuracy',
+    );
+    await shot('graph');
+    copyFileSync(join(ARTIFACTS, 'ui-graph.png'), join(ARTIFACTS, 'ui-readme.png'));
+  });
+
+  it('opens details with the right hash on click', async () => {
+    await page.click('[data-testid="node:file:data/model.pkl"]');
+    await page.waitForSelector('[data-testid="details"][data-node="file:data/model.pkl"]');
+    const lock = readFileSync(join(repo, 'dvc.lock'), 'utf8');
+    const hash = (await page.textContent('[data-testid="details-hash"]'))?.trim() ?? '';
+    expect(hash).toMatch(/^[0-9a-f]{32}$/);
+    expect(lock).toContain(`md5: ${hash}`);
+    expect(await page.textContent('[data-testid="details-location"]')).toContain('local cache');
+    await shot('details');
+    await page.click('[data-testid="node:stage:train"]');
+    expect(await page.textContent('[data-testid="details-cmd"]')).toBe('node code/train_model.mjs');
+  });
+
+  it('downloads the exact bytes of a cached file', async () => {
+    await page.click('[data-testid="node:file:data/test_data.csv"]');
+    await page.waitForSelector('[data-testid="download"]');
+    expect(await page.textContent('[data-testid="preview"]')).toContain(',');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('[data-testid="download"]'),
+    ]);
+    const saved = join(tempDir(), 'download.csv');
+    await download.saveAs(saved);
+    expect(readFileSync(saved).equals(readFileSync(join(repo, 'data/test_data.csv')))).toBe(true);
+  });
+
+  it('switching the revision changes the metric value on the graph', async () => {
+    const value = (): Promise<string | null> =>
+      page.textContent('[data-testid="node:file:metrics/eval.json"] [data-metric="accuracy"] .mv');
+    const now = await value();
+    await page.selectOption('[data-testid="rev-select"]', 'v1');
+    await ready('v1');
+    const atV1 = await value();
+    expect(atV1).not.toBe(now);
+    const v1 = JSON.parse(sluiceOk(repo, 'metrics', 'show', '--json', '-a', '-T').stdout) as Record<
+      string,
+      unknown
+    >;
+    expect(JSON.stringify(v1)).toContain(String(atV1).slice(0, 5));
+    await page.click('[data-testid="toggle-metrics"]');
+    await page.waitForSelector('[data-testid="metrics-table"] td');
+    expect(await page.textContent('[data-testid="metrics-table"]')).toContain('accuracy');
+    await shot('revision-v1');
+    await page.click('[data-testid="toggle-metrics"]');
+    await page.selectOption('[data-testid="rev-select"]', 'workspace');
+    await ready();
+  });
+
+  it('searches and highlights a node and its lineage', async () => {
+    await page.fill('[data-testid="search"]', 'model.pkl');
+    const dim = await page.$$eval('[data-testid^="node:"].dim', (els) => els.length);
+    expect(dim).toBeGreaterThan(5);
+    await page.fill('[data-testid="search"]', '');
+    await page.click('[data-testid="node:stage:train"]');
+    expect(
+      await page.getAttribute('[data-testid="node:file:data/processed_train_data.npy"]', 'class'),
+    ).toContain('hl-up');
+    expect(
+      await page.getAttribute('[data-testid="node:file:metrics/eval.json"]', 'class'),
+    ).toContain('hl-down');
+  });
+
+  it('exports the view as SVG', async () => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('[data-testid="export-svg"]'),
+    ]);
+    const saved = join(tempDir(), 'graph.svg');
+    await download.saveAs(saved);
+    const svg = readFileSync(saved, 'utf8');
+    expect(svg).toMatch(/^<svg/);
+    expect(svg).toContain('model.pkl');
+    expect(svg).toContain('#dbeafe');
+  });
+
+  it('turns stage states live while `sluice repro` runs', async () => {
+    sluiceOk(
+      repo,
+      'stage',
+      'add',
+      '-n',
+      'slow',
+      '-d',
+      'metrics/eval.json',
+      '-o',
+      'slow.txt',
+      'sleep 1.5 && echo done > slow.txt',
+    );
+    await page.reload();
+    await ready();
+    const child = spawn(process.execPath, [sluiceBin, 'repro', 'slow'], {
+      cwd: repo,
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await page.waitForSelector('[data-testid="node:stage:slow"][data-live="running"]', {
+      timeout: 15_000,
+    });
+    await shot('live-running');
+    await page.waitForSelector('[data-testid="node:stage:slow"][data-live="done"]', {
+      timeout: 15_000,
+    });
+    expect(await exited).toBe(0);
+  });
+
+  it('`sluice dag --html` writes the same view as one self-contained file', async () => {
+    const out = join(tempDir(), 'pipeline.html');
+    sluiceOk(repo, 'dag', '--html', out);
+    const html = readFileSync(out, 'utf8');
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    expect(html).not.toMatch(/<link[^>]+stylesheet/);
+    const offline = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+    // no network at all: everything must be inline
+    await offline.route('**/*', (route) =>
+      route.request().url().startsWith('file:') ? route.continue() : route.abort(),
+    );
+    await offline.goto(`file://${out}`);
+    await offline.waitForSelector('.app[data-ready="1"]', { timeout: 15_000 });
+    expect(await offline.$$eval('[data-testid^="node:"]', (els) => els.length)).toBeGreaterThan(10);
+    await offline.click('[data-testid="node:file:data/model.pkl"]');
+    expect((await offline.textContent('[data-testid="details-hash"]'))?.trim()).toMatch(
+      /^[0-9a-f]{32}$/,
+    );
+    await offline.screenshot({ path: join(ARTIFACTS, 'ui-static-html.png') });
+    await offline.close();
+  });
+
+  it('keeps the README screenshot path', () => {
+    expect(projectRoot).toBeTruthy();
+  });
+});

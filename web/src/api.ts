@@ -1,0 +1,54 @@
+import type {
+  GraphPayload,
+  MetricsPayload,
+  NodeDetails,
+  RevisionsPayload,
+  StaticData,
+} from '../../src/web/types.ts';
+
+declare global {
+  interface Window {
+    __SLUICE_DATA__?: StaticData;
+  }
+}
+
+/** `sluice dag --html`: everything is inlined and there is no server. */
+export const staticData: StaticData | undefined = window.__SLUICE_DATA__;
+
+async function get<T>(path: string): Promise<T> {
+  const res = await fetch(path, { headers: { Accept: 'application/json' } });
+  if (!res.ok) {
+    let message = `${res.status} ${res.statusText}`;
+    try {
+      const body = (await res.json()) as { error?: string };
+      if (body.error !== undefined) message = body.error;
+    } catch {
+      // keep the status line
+    }
+    throw new Error(message);
+  }
+  return (await res.json()) as T;
+}
+
+export function fetchGraph(rev: string): Promise<GraphPayload> {
+  if (staticData !== undefined) return Promise.resolve(staticData.graph);
+  return get(`api/graph?rev=${encodeURIComponent(rev)}`);
+}
+
+export function fetchRevisions(): Promise<RevisionsPayload> {
+  if (staticData !== undefined) {
+    return Promise.resolve({ current: null, head: null, branches: [], tags: [], commits: [] });
+  }
+  return get('api/revisions');
+}
+
+export function fetchMetrics(revs: string[]): Promise<MetricsPayload> {
+  if (staticData !== undefined) {
+    return Promise.resolve(staticData.metrics ?? { revs: [], files: {}, errors: [] });
+  }
+  return get(`api/metrics?revs=${revs.map(encodeURIComponent).join(',')}`);
+}
+
+export function fetchDetails(id: string, rev: string): Promise<NodeDetails> {
+  return get(`api/node?id=${encodeURIComponent(id)}&rev=${encodeURIComponent(rev)}`);
+}
