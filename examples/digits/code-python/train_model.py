@@ -1,6 +1,6 @@
 """Stage 2: train a one-vs-rest linear SVM (Python variant of code/train_model.mjs).
 
-Reads  data/processed_train_data.npy, params.yaml (section `train`, optional; only `seed` applies)
+Reads  data/processed_train_data.npy, params.yaml (section `train`, optional; `C` and `seed` apply)
 Writes data/model.pkl (a pickled scikit-learn estimator), metrics/train_metric.json
 """
 
@@ -37,11 +37,11 @@ def read_params(path, section):
     return params
 
 
-params = {"seed": 42, **read_params("params.yaml", "train")}
+params = {"seed": 42, "C": 1.0, **read_params("params.yaml", "train")}
 data = np.load("data/processed_train_data.npy")
 labels, features = data[:, 0].astype(int), data[:, 1:]
 
-model = OneVsRestClassifier(SVC(kernel="linear", random_state=params["seed"]))
+model = OneVsRestClassifier(SVC(kernel="linear", C=float(params["C"]), random_state=params["seed"]))
 model.fit(features, labels)
 
 with open("data/model.pkl", "wb") as f:

@@ -41,7 +41,11 @@ function prng(seed) {
   };
 }
 
-const params = { ...DEFAULTS, ...readParams('params.yaml').train };
+// Only the keys this script uses: `train.C` in the same file is for the Python variant.
+const given = readParams('params.yaml').train ?? {};
+const params = Object.fromEntries(
+  Object.entries(DEFAULTS).map(([key, value]) => [key, given[key] ?? value]),
+);
 const { data, shape } = readNpy('data/processed_train_data.npy');
 const [rows, width] = shape;
 const features = width - 1;
