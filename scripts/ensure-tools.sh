@@ -41,3 +41,6 @@ if [ -z "$(git config --global user.email || true)" ]; then
   git config --global user.email "sluice-tests@localhost"
   git config --global user.name "Sluice Tests"
 fi
+
+bash "$(dirname "$0")/ensure-servers.sh"
+bash "$(dirname "$0")/ensure-browser.sh"
