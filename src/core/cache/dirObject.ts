@@ -7,10 +7,35 @@ export interface DirEntry {
   md5: string;
 }
 
-/** The bytes of a `.dir` object: entries sorted by code point, dumped as Python's json would. */
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /[\\"\u0000-\u001f\u007f-\uffff]/;
+const SURROGATE = /[\ud800-\udfff]/;
+
+function byUtf16(a: DirEntry, b: DirEntry): number {
+  return a.relpath < b.relpath ? -1 : a.relpath > b.relpath ? 1 : 0;
+}
+
+/**
+ * The bytes of a `.dir` object: entries sorted by code point, dumped as Python's
+ * `json.dumps(sort_keys=True)` would. This runs over every file of a tracked folder on each
+ * status, so the common case (no astral characters, nothing to escape) takes a fast path; the
+ * output is the same as `pyJsonDumps` of the list.
+ */
 export function serializeDirObject(entries: DirEntry[]): string {
-  const sorted = [...entries].sort((a, b) => compareCodePoints(a.relpath, b.relpath));
-  return pyJsonDumps(sorted.map((e) => ({ md5: e.md5, relpath: e.relpath })));
+  const sorted = [...entries];
+  // UTF-16 order equals code-point order unless surrogates (astral characters) are involved.
+  if (sorted.some((e) => SURROGATE.test(e.relpath))) {
+    sorted.sort((a, b) => compareCodePoints(a.relpath, b.relpath));
+  } else {
+    sorted.sort(byUtf16);
+  }
+  const parts = new Array<string>(sorted.length);
+  for (let i = 0; i < sorted.length; i += 1) {
+    const { md5, relpath } = sorted[i];
+    const quoted = NEEDS_ESCAPE.test(relpath) ? pyJsonDumps(relpath) : `"${relpath}"`;
+    parts[i] = `{"md5": "${md5}", "relpath": ${quoted}}`;
+  }
+  return `[${parts.join(', ')}]`;
 }
 
 export function dirObjectHash(serialized: string): string {

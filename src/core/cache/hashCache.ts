@@ -1,8 +1,15 @@
-import { mkdirSync, readFileSync, type Stats } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { errnoCode } from '../errors.js';
 import { writeFileAtomicSync } from '../fs/atomicWrite.js';
 import type { HashName } from '../hash/hashFile.js';
+
+/** What identifies a file's content without reading it (a `fs.Stats` is one). */
+export interface FileStamp {
+  ino: number;
+  mtimeMs: number;
+  size: number;
+}
 
 interface Entry {
   ino: number;
@@ -58,7 +65,7 @@ export class HashCache {
   }
 
   /** The remembered hash when the file's inode, mtime and size are unchanged. */
-  get(key: string, stats: Stats, name: HashName = 'md5'): string | undefined {
+  get(key: string, stats: FileStamp, name: HashName = 'md5'): string | undefined {
     this.load();
     const entry = this.maps.get(name)?.get(key);
     if (entry === undefined) return undefined;
@@ -68,7 +75,7 @@ export class HashCache {
     return entry.hash;
   }
 
-  set(key: string, stats: Stats, hash: string, name: HashName = 'md5'): void {
+  set(key: string, stats: FileStamp, hash: string, name: HashName = 'md5'): void {
     this.load();
     let map = this.maps.get(name);
     if (map === undefined) {

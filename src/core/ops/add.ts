@@ -11,7 +11,7 @@ import { DVC_FILE_SUFFIX, loadDvcFile, newDataFileData, saveDvcFile } from '../s
 import { isInside, StageIndex } from '../stage/stageIndex.js';
 import type { Output, RecordedState } from '../stage/stage.js';
 import { hashPath } from '../workspace/hashPath.js';
-import { isSymlinkedAncestor, stateFromHash, storeInCache } from './outputState.js';
+import { hashAndCache, isSymlinkedAncestor, stateFromHash, storeInCache } from './outputState.js';
 
 export interface AddOptions {
   cwd: string;
@@ -166,7 +166,7 @@ async function addOne(
     existing?.stage.kind === 'data'
       ? existing.outEntries.find((e) => e.path === outPath)
       : undefined;
-  const state = hashAndStore(repo, repoPath, existingEntry, options);
+  const state = await hashAndStore(repo, repoPath, existingEntry, options);
   if (existing !== undefined && existingEntry !== undefined) {
     writeStateInto(existingEntry, state);
     await saveDvcFile(repo, dvcFilePath, existing.data, existing.text);
@@ -183,12 +183,12 @@ async function addOne(
  * Hashes a path and puts it in the cache. An unchanged legacy (2.x, md5-dos2unix) entry keeps
  * its legacy hash and cache location, as DVC does; anything else gets a 3.x md5.
  */
-function hashAndStore(
+async function hashAndStore(
   repo: Repo,
   repoPath: string,
   existingEntry: EntryObject | undefined,
   options: AddOptions,
-): RecordedState {
+): Promise<RecordedState> {
   const abs = repo.abs(repoPath);
   const recorded = existingEntry === undefined ? undefined : readRecordedState(existingEntry);
   let name: HashName = 'md5';
@@ -200,12 +200,18 @@ function hashAndStore(
       name = 'md5-dos2unix';
     }
   }
-  now ??= hashPath(repo.hashContext, abs, repoPath, 'md5');
+  const commit = options.noCommit !== true;
+  if (now === undefined) {
+    now = commit
+      ? await hashAndCache(repo, abs, repoPath)
+      : hashPath(repo.hashContext, abs, repoPath, 'md5');
+  } else if (commit) {
+    storeInCache(repo, now, abs, name);
+  }
   if (now === undefined) throw missing(repoPath, abs);
   const state = stateFromHash(now, name);
-  if (options.noCommit !== true) {
+  if (commit) {
     options.onProgress?.({ path: repoPath, phase: 'caching' });
-    storeInCache(repo, now, abs, name);
     relinkAfterAdd(repo, repoPath, now.hash, now.isDir, state.isexec === true, name);
     if (now.isDir) repo.links.recordDir(repoPath, now.hash);
     else repo.links.recordFile(repoPath, abs);

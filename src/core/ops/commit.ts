@@ -57,7 +57,7 @@ export async function commitStage(repo: Repo, index: StageIndex, stage: Stage): 
       if (now.nfiles !== undefined) dep.recorded.nfiles = now.nfiles;
     }
   }
-  for (const out of stage.outs) out.recorded = saveOutput(repo, out, { commit: true });
+  for (const out of stage.outs) out.recorded = await saveOutput(repo, out, { commit: true });
   if (stage.kind === 'pipeline') {
     const pipeline = index.pipelineFiles.get(stage.file);
     if (pipeline === undefined) return stage.file;

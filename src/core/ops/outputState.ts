@@ -7,6 +7,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  type Stats,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SluiceError } from '../errors.js';
@@ -14,7 +15,11 @@ import { tempNameFor } from '../fs/atomicWrite.js';
 import type { HashName } from '../hash/hashFile.js';
 import type { Repo } from '../repo/repo.js';
 import type { Output, RecordedState } from '../stage/stage.js';
-import { hashPath, type PathHash } from '../workspace/hashPath.js';
+import { hashPath, isExecutable, type HashedFile, type PathHash } from '../workspace/hashPath.js';
+import { walkFiles, type WalkedFile } from '../workspace/walk.js';
+import { dirObjectHash, serializeDirObject } from '../cache/dirObject.js';
+import type { FileStamp } from '../cache/hashCache.js';
+import { md5FileSync } from '../hash/hashFile.js';
 
 export type OutputStatus = 'deleted' | 'modified' | 'not in cache';
 
@@ -78,7 +83,11 @@ export function stateFromHash(now: PathHash, name: HashName): RecordedState {
  * unchanged), stores the objects in the cache (unless `commit` is false or the output is not
  * cached) and returns the state to record.
  */
-export function saveOutput(repo: Repo, out: Output, options: { commit: boolean }): RecordedState {
+export async function saveOutput(
+  repo: Repo,
+  out: Output,
+  options: { commit: boolean },
+): Promise<RecordedState> {
   const abs = repo.abs(out.repoPath);
   let now: PathHash | undefined;
   let name: HashName = 'md5';
@@ -89,13 +98,88 @@ export function saveOutput(repo: Repo, out: Output, options: { commit: boolean }
       name = 'md5-dos2unix';
     }
   }
-  now ??= hashPath(repo.hashContext, abs, out.repoPath, 'md5');
+  const store = options.commit && out.cache;
+  if (now === undefined) {
+    now = store
+      ? await hashAndCache(repo, abs, out.repoPath)
+      : hashPath(repo.hashContext, abs, out.repoPath, 'md5');
+  } else if (store) {
+    storeInCache(repo, now, abs, name);
+  }
   if (now === undefined) {
     throw new SluiceError('NOT_FOUND', `output '${out.repoPath}' does not exist`);
   }
-  const state = stateFromHash(now, name);
-  if (options.commit && out.cache) storeInCache(repo, now, abs, name);
-  return state;
+  return stateFromHash(now, name);
+}
+
+/**
+ * Hashes a workspace file or folder and puts it into the cache in the same pass: a file the hash
+ * cache does not know is read once (hashed while it is copied), a known one is copied by the
+ * kernel. Returns undefined when the path does not exist.
+ */
+export async function hashAndCache(
+  repo: Repo,
+  abs: string,
+  repoRel: string,
+): Promise<PathHash | undefined> {
+  let stats: Stats;
+  try {
+    stats = statSync(abs);
+  } catch {
+    return undefined;
+  }
+  const hardlink = repo.linker.preferred === 'hardlink';
+  if (!stats.isDirectory()) {
+    return {
+      isDir: false,
+      hash: await cacheOneFile(repo, abs, repoRel, stats, hardlink),
+      size: stats.size,
+      isexec: isExecutable(stats),
+    };
+  }
+  const walked: WalkedFile[] = [];
+  walkFiles(abs, repoRel, repo.ignore, (file) => walked.push(file));
+  const files: HashedFile[] = [];
+  let size = 0;
+  for (const file of walked) {
+    const md5 = await cacheOneFile(
+      repo,
+      file.absPath,
+      `${repoRel}/${file.relpath}`,
+      file.stats,
+      hardlink,
+    );
+    size += file.stats.size;
+    files.push({ relpath: file.relpath, md5, absPath: file.absPath, size: file.stats.size });
+  }
+  const dirObject = serializeDirObject(files);
+  const hash = dirObjectHash(dirObject);
+  repo.odb.addBytes(hash, dirObject);
+  repo.hashCache.markDirComplete(hash);
+  return { isDir: true, hash, size, nfiles: files.length, isexec: false, files, dirObject };
+}
+
+/** Files above this size are copied by the kernel while they are hashed. */
+const LARGE_FILE = 16 * 1024 * 1024;
+
+async function cacheOneFile(
+  repo: Repo,
+  abs: string,
+  key: string,
+  stamp: FileStamp,
+  hardlink: boolean,
+): Promise<string> {
+  const known = repo.hashCache.get(key, stamp);
+  if (known !== undefined) {
+    if (!repo.odb.exists(known)) repo.odb.addFile(abs, known, hardlink);
+    return known;
+  }
+  let hash: string;
+  if (hardlink) hash = repo.odb.addFile(abs, md5FileSync(abs), true);
+  else if (stamp.size >= LARGE_FILE) hash = await repo.odb.addLargeFile(abs);
+  else hash = repo.odb.addFile(abs);
+  repo.hashCache.set(key, stamp, hash);
+  return hash;
 }
 
 /** Puts a hashed file or folder into the cache. */

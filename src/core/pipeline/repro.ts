@@ -245,7 +245,7 @@ class ReproRunner {
   private async commitDataSource(stage: Stage): Promise<void> {
     const dvcFile = this.index.dvcFiles.get(stage.file);
     if (dvcFile === undefined) return;
-    for (const out of stage.outs) out.recorded = saveOutput(this.repo, out, { commit: true });
+    for (const out of stage.outs) out.recorded = await saveOutput(this.repo, out, { commit: true });
     syncRecordedState(dvcFile);
     dvcFile.text = await saveDvcFile(this.repo, stage.file, dvcFile.data, dvcFile.text);
     this.noteChanged(stage.file);
@@ -320,7 +320,7 @@ class ReproRunner {
     const commit = this.options.noCommit !== true;
     for (const out of stage.outs) {
       if (ran || out.recorded.hash === undefined)
-        out.recorded = saveOutput(this.repo, out, { commit });
+        out.recorded = await saveOutput(this.repo, out, { commit });
     }
     const cached = stage.outs.filter((o) => o.cache).map((o) => o.repoPath);
     for (const file of await ignoreOutputs(this.repo, cached)) this.noteChanged(file);

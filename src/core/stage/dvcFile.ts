@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { posix } from 'node:path';
 import { assertSafeRelpath } from '../cache/dirObject.js';
 import { DvcFileError, errnoCode, SluiceError } from '../errors.js';
@@ -222,6 +223,7 @@ export async function saveDvcFile(
   oldText?: string,
 ): Promise<string> {
   const text = oldText === undefined ? dumpYaml(data) : updateYamlText(oldText, data);
+  mkdirSync(dirname(repo.abs(file)), { recursive: true });
   await writeFileAtomic(repo.abs(file), text);
   return text;
 }

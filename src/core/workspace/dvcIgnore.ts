@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 
-const ALWAYS_IGNORED = new Set(['.git', '.hg', '.dvc']);
+export const ALWAYS_IGNORED = new Set(['.git', '.hg', '.dvc']);
 
 /**
  * `.dvcignore` rules, applied per folder like `.gitignore`. Each folder's rules are read once,
@@ -19,7 +19,10 @@ export class DvcIgnore {
     rules = null;
     try {
       const text = readFileSync(join(this.root, relDir, '.dvcignore'), 'utf8');
-      rules = ignore().add(text);
+      // The .dvcignore `init` writes holds only comments: no rules to apply.
+      if (text.split('\n').some((line) => line.trim() !== '' && !line.startsWith('#'))) {
+        rules = ignore().add(text);
+      }
     } catch {
       // no .dvcignore in this folder
     }
@@ -41,6 +44,17 @@ export class DvcIgnore {
         const sub = dir === '' ? relPath : relPath.slice(dir.length + 1);
         if (rules.ignores(isDir ? `${sub}/` : sub)) return true;
       }
+      if (dir === '') return false;
+      const parent = posix.dirname(dir);
+      dir = parent === '.' ? '' : parent;
+    }
+  }
+
+  /** Do any `.dvcignore` rules apply inside `relDir` (its own or an ancestor's)? */
+  hasRulesFor(relDir: string): boolean {
+    let dir = relDir;
+    for (;;) {
+      if (this.rulesFor(dir) !== null) return true;
       if (dir === '') return false;
       const parent = posix.dirname(dir);
       dir = parent === '.' ? '' : parent;

@@ -1,5 +1,5 @@
 import { lstatSync, statSync, type Stats } from 'node:fs';
-import type { HashCache } from '../cache/hashCache.js';
+import type { FileStamp, HashCache } from '../cache/hashCache.js';
 import { dirObjectHash, serializeDirObject, type DirEntry } from '../cache/dirObject.js';
 import { md5FileSync, type HashName } from '../hash/hashFile.js';
 import type { DvcIgnore } from './dvcIgnore.js';
@@ -8,8 +8,6 @@ import { walkFiles } from './walk.js';
 export interface HashedFile extends DirEntry {
   absPath: string;
   size: number;
-  isexec: boolean;
-  stats: Stats;
 }
 
 export interface PathHash {
@@ -42,7 +40,7 @@ export function hashFile(
   ctx: HashContext,
   absPath: string,
   cacheKey: string,
-  stats: Stats,
+  stats: FileStamp,
   name: HashName = 'md5',
 ): string {
   const known = ctx.hashCache.get(cacheKey, stats, name);
@@ -77,21 +75,13 @@ export function hashPath(
       isexec: isExecutable(stats),
     };
   }
-  const walked = walkFiles(absPath, repoRelPath, ctx.ignore);
   const files: HashedFile[] = [];
   let size = 0;
-  for (const file of walked) {
+  walkFiles(absPath, repoRelPath, ctx.ignore, (file) => {
     const md5 = hashFile(ctx, file.absPath, `${repoRelPath}/${file.relpath}`, file.stats, name);
     size += file.stats.size;
-    files.push({
-      relpath: file.relpath,
-      md5,
-      absPath: file.absPath,
-      size: file.stats.size,
-      isexec: isExecutable(file.stats),
-      stats: file.stats,
-    });
-  }
+    files.push({ relpath: file.relpath, md5, absPath: file.absPath, size: file.stats.size });
+  });
   const dirObject = serializeDirObject(files);
   return {
     isDir: true,
