@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { homedir, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Report } from './lib.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sluiceBin = join(root, 'bin', 'sluice');
@@ -92,14 +93,35 @@ function scenario(label, makeData) {
     spawnSync('chmod', ['-R', 'u+w', dir]);
     rmSync(dir, { recursive: true, force: true });
   }
-  const r = (k) => (times.sluice[k] / times.dvc[k]).toFixed(2);
-  console.log(`${label}`);
-  for (const k of ['push', 'pull', 'status']) {
-    console.log(
-      `  ${k.padEnd(7)} sluice ${times.sluice[k].toFixed(2)} s  dvc ${times.dvc[k].toFixed(2)} s  ratio ${r(k)}`,
-    );
-  }
+  return times;
 }
 
-scenario(`${SMALL} files of 4 KiB`, smallData);
-scenario(`one ${BIG_MIB} MiB file`, bigData);
+// Targets from the remotes issue: push+pull of small files <= 0.5x DVC, of one big file
+// <= 1.1x, `status -c` with everything pushed <= 0.3x.
+const report = new Report('remote-local', 'push, pull and status -c with a local-folder remote');
+report.params = { smallFiles: SMALL, bigMiB: BIG_MIB, reps: 1 };
+for (const [label, makeData, target, statusTarget] of [
+  [`${SMALL} files of 4 KiB`, smallData, 0.5, 0.3],
+  [`one ${BIG_MIB} MiB file`, bigData, 1.1, null],
+]) {
+  try {
+    const times = scenario(label, makeData);
+    report.compare({
+      measure: `push then pull, ${label}`,
+      sluiceRuns: [times.sluice.push + times.sluice.pull],
+      referenceLabel: '`dvc push` + `dvc pull`',
+      referenceRuns: [times.dvc.push + times.dvc.pull],
+      target,
+    });
+    report.compare({
+      measure: `\`status -c\` with everything pushed, ${label}`,
+      sluiceRuns: [times.sluice.status],
+      referenceLabel: '`dvc status -c`',
+      referenceRuns: [times.dvc.status],
+      ...(statusTarget === null ? {} : { target: statusTarget }),
+    });
+  } catch (err) {
+    report.error(label, err);
+  }
+}
+process.exitCode = report.finish();

@@ -19,6 +19,10 @@ const BENCHMARKS = [
   { name: 'help', file: 'help.mjs' },
   { name: 'add-large-file', file: 'add-large-file.mjs' },
   { name: 'many-files', file: 'many-files.mjs' },
+  { name: 'pipeline', file: 'pipeline.mjs' },
+  { name: 'metrics-show', file: 'metrics-show.mjs' },
+  { name: 'remote-local', file: 'remote-local.mjs' },
+  { name: 'ui-open', file: 'ui-open.mjs' },
 ];
 
 function parseArgs(argv) {
