@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
@@ -7,6 +8,7 @@ import {
   makeRepo,
   read,
   sluice,
+  sluiceBin,
   sluiceOk,
   writeTree,
 } from '../helpers/sandbox.js';
@@ -205,6 +207,62 @@ describe('pipeline scenarios (dvc-formats 12.2)', () => {
     expect(read(dir, 'bar')).toBe('foo');
     expect(read(dir, 'runs.log')).toBe('x\n');
     expect(existsSync(join(dir, 'dvc.lock'))).toBe(true);
+  });
+});
+
+describe('repro with a remote and interactively', () => {
+  it('--pull restores outputs from the remote run cache instead of running', () => {
+    const dir = withFiles(makeRepo('sluice'), {
+      foo: 'foo',
+      'count.sh': 'echo x >> runs.log; cp foo bar\n',
+    });
+    const storage = join(dir, '..', `${basename(dir)}-storage`);
+    sluiceOk(dir, 'remote', 'add', '-d', 'store', storage);
+    sluiceOk(dir, 'add', 'foo');
+    sluiceOk(
+      dir,
+      'stage',
+      'add',
+      '-n',
+      'copy',
+      '-d',
+      'foo',
+      '-d',
+      'count.sh',
+      '-o',
+      'bar',
+      'sh count.sh',
+    );
+    sluiceOk(dir, 'repro');
+    sluiceOk(dir, 'push', '--run-cache');
+    rmSync(join(dir, '.dvc', 'cache'), { recursive: true, force: true });
+    rmSync(join(dir, 'bar'));
+    rmSync(join(dir, 'dvc.lock'));
+    const out = sluiceOk(dir, 'repro', '--pull').stdout;
+    expect(out).toContain("Stage 'copy' is cached - skipping run, checking out outputs");
+    expect(read(dir, 'bar')).toBe('foo');
+    expect(read(dir, 'runs.log')).toBe('x\n');
+    rmSync(storage, { recursive: true, force: true });
+  });
+
+  it('-i asks before each stage and skips the ones refused', () => {
+    const dir = withFiles(makeRepo('sluice'), { foo: 'foo' });
+    sluiceOk(dir, 'stage', 'add', '-n', 'copy', '-d', 'foo', '-o', 'bar', 'cp foo bar');
+    const refused = spawnSync(process.execPath, [sluiceBin, 'repro', '-i'], {
+      cwd: dir,
+      input: 'n\n',
+      encoding: 'utf8',
+    });
+    expect(refused.status).toBe(0);
+    expect(refused.stderr).toContain("Going to reproduce stage: 'copy'");
+    expect(existsSync(join(dir, 'bar'))).toBe(false);
+    const accepted = spawnSync(process.execPath, [sluiceBin, 'repro', '-i'], {
+      cwd: dir,
+      input: 'y\n',
+      encoding: 'utf8',
+    });
+    expect(accepted.status).toBe(0);
+    expect(read(dir, 'bar')).toBe('foo');
   });
 });
 

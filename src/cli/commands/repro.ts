@@ -15,6 +15,7 @@ interface ReproFlags {
   commit: boolean;
   jobs?: string;
   pull?: boolean;
+  interactive?: boolean;
 }
 
 export function registerRepro(program: Command): void {
@@ -37,7 +38,8 @@ export function registerRepro(program: Command): void {
     .option('--no-run-cache', 'run commands even if the run cache has their results')
     .option('--no-commit', "don't put outputs into the cache")
     .option('-j, --jobs <n>', 'run up to N independent stages at the same time', '1')
-    .option('--pull', 'fetch missing data from the remote first (not yet supported)')
+    .option('--pull', 'first pull the data the stages need from the remote (and the run cache)')
+    .option('-i, --interactive', 'ask before running each stage')
     .action(async (targets: string[], flags: ReproFlags, command: Command) => {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
@@ -60,8 +62,34 @@ export function registerRepro(program: Command): void {
             s.kind === 'pipeline' ? `${repo.abs(s.file)}:${s.name ?? ''}` : repo.abs(s.file),
           );
       }
+      if (flags.pull === true) {
+        // Like DVC's --pull: bring what is missing locally (data and run-cache entries) from the
+        // remote first; objects the remote lacks are reported and the stages then run.
+        const { pull } = await import('../../core/ops/pull.js');
+        const pulled = await repo.withLock(() =>
+          pull(repo, {
+            cwd: ctx.cwd,
+            targets: resolvedTargets,
+            runCache: true,
+            allowMissing: true,
+          }),
+        );
+        if (pulled.fetched.transferred > 0)
+          ctx.ui.out(`${pulled.fetched.transferred} files fetched`);
+      }
       const { reproStages } = await import('./reproRunner.js');
+      let confirm: ((address: string) => Promise<boolean>) | undefined;
+      if (flags.interactive === true) {
+        const prompt = await import('../prompt.js');
+        confirm = (address) =>
+          repo.withoutLock(() =>
+            prompt.confirm(
+              `Going to reproduce stage: '${address}'. Are you sure you want to continue?`,
+            ),
+          );
+      }
       const files = await reproStages(ctx, repo, {
+        ...(confirm === undefined ? {} : { confirm }),
         targets: resolvedTargets,
         force: flags.force === true,
         single: flags.singleItem === true,

@@ -41,6 +41,8 @@ export interface ReproOptions {
   noCommit?: boolean;
   keepGoing?: boolean;
   jobs?: number;
+  /** `repro -i`: asked before each stage that would run; false skips it. */
+  confirm?: (address: string) => Promise<boolean>;
   events: ReproEvents;
 }
 
@@ -213,6 +215,11 @@ class ReproRunner {
           });
     if (this.options.force !== true && changes.length === 0) {
       events.message(`Stage '${address}' didn't change, skipping`);
+      events.stageState?.(address, 'skipped');
+      return;
+    }
+    if (this.options.confirm !== undefined && !(await this.options.confirm(address))) {
+      events.message(`Stage '${address}' skipped`);
       events.stageState?.(address, 'skipped');
       return;
     }
