@@ -80,6 +80,8 @@ export class Linker {
       try {
         makeLink(type, object, temp, isexec);
         renameSync(temp, target);
+        // rename() of two hard links to the same inode does nothing and leaves the source.
+        if (type === 'hardlink') rmSync(temp, { force: true });
         return type;
       } catch (error) {
         rmSync(temp, { force: true });
