@@ -150,7 +150,7 @@ export async function hashAndCache(
       hardlink,
     );
     size += file.stats.size;
-    files.push({ relpath: file.relpath, md5, absPath: file.absPath, size: file.stats.size });
+    files.push({ relpath: file.relpath, md5, size: file.stats.size });
   }
   const dirObject = serializeDirObject(files);
   const hash = dirObjectHash(dirObject);
@@ -196,9 +196,9 @@ export function storeInCache(repo: Repo, now: PathHash, abs: string, name: HashN
   }
   for (const file of now.files ?? []) {
     if (name === 'md5') {
-      repo.odb.addFile(file.absPath, file.md5, hardlink);
+      repo.odb.addFile(join(abs, file.relpath), file.md5, hardlink);
     } else if (!repo.odb.exists(file.md5, name)) {
-      copyIntoLegacy(repo, file.absPath, file.md5);
+      copyIntoLegacy(repo, join(abs, file.relpath), file.md5);
     }
   }
   repo.odb.addBytes(now.hash, now.dirObject ?? '[]', name);
@@ -316,8 +316,8 @@ function checkoutDir(
     repo.hashCache.set(`${out.repoPath}/${entry.relpath}`, statSync(target), entry.md5, name);
   }
   // Files the listing does not have are removed, so the folder matches its record exactly.
-  for (const [relpath, file] of current) {
-    if (!wanted.has(relpath)) rmSync(file.absPath, { force: true });
+  for (const relpath of current.keys()) {
+    if (!wanted.has(relpath)) rmSync(join(abs, relpath), { force: true });
   }
   removeEmptyDirs(abs);
 }

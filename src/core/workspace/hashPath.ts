@@ -5,8 +5,8 @@ import { md5FileSync, type HashName } from '../hash/hashFile.js';
 import type { DvcIgnore } from './dvcIgnore.js';
 import { walkFiles } from './walk.js';
 
+/** A file of a hashed folder; its path on disk is the folder's joined with `relpath`. */
 export interface HashedFile extends DirEntry {
-  absPath: string;
   size: number;
 }
 
@@ -80,7 +80,7 @@ export function hashPath(
   walkFiles(absPath, repoRelPath, ctx.ignore, (file) => {
     const md5 = hashFile(ctx, file.absPath, `${repoRelPath}/${file.relpath}`, file.stats, name);
     size += file.stats.size;
-    files.push({ relpath: file.relpath, md5, absPath: file.absPath, size: file.stats.size });
+    files.push({ relpath: file.relpath, md5, size: file.stats.size });
   });
   const dirObject = serializeDirObject(files);
   return {
