@@ -126,12 +126,15 @@ function foreach(report) {
       freshRepo(dir, tool);
       writeFileSync(path.join(dir, 'dvc.yaml'), yaml);
     }
-    report.compare({
+    const runs = times(() => sluice(['status', '--json'], { cwd: ours }).seconds);
+    // The issue's bar: "resolves in well under a second" (DVC users report 47-54 s).
+    report.absolute({
       measure: `\`status\` of a ${BIG}-item foreach`,
-      sluiceRuns: times(() => sluice(['status', '--json'], { cwd: ours }).seconds),
+      unit: 's',
+      value: median(runs),
+      limit: 1,
       referenceLabel: '`dvc status`',
-      referenceRuns: [dvc(['status', '--json'], { cwd: theirs }).seconds],
-      target: 0.1,
+      reference: dvc(['status', '--json'], { cwd: theirs }).seconds,
       note: 'DVC timed once',
     });
   } finally {
