@@ -3,9 +3,8 @@ import { contextOf, openRepo } from '../context.js';
 import {
   addTransferFlags,
   progressFor,
-  reportFailures,
+  reportProblems,
   transferOptions,
-  warnMissing,
   type TransferFlags,
 } from './transferFlags.js';
 
@@ -27,7 +26,6 @@ export function registerPull(program: Command): void {
       const repo = await openRepo(ctx, cmd);
       const { pull } = await import('../../core/ops/pull.js');
       const { checkoutFailureError } = await import('../../core/ops/checkout.js');
-      const { SluiceError } = await import('../../core/errors.js');
       const { renderCheckoutLines, summarizeChanges } = await import('../render/statusText.js');
       const bar = progressFor(ctx, 'Fetching');
       const result = await repo
@@ -41,8 +39,10 @@ export function registerPull(program: Command): void {
         )
         .finally(bar.finish);
       const { fetched, checkout, counts } = result;
-      if (flags.allowMissing !== true) warnMissing(ctx, fetched.missing);
-      reportFailures(ctx, fetched.failed);
+      const problem = reportProblems(ctx, fetched, {
+        action: 'pull',
+        ignoreMissing: flags.allowMissing === true,
+      });
       const lines = renderCheckoutLines(checkout);
       if (lines.length > 0) ctx.ui.out(lines);
       ctx.ui.out(
@@ -56,14 +56,7 @@ export function registerPull(program: Command): void {
           'Everything is up to date.',
         ),
       );
-      const failed =
-        fetched.failed.length + (flags.allowMissing === true ? 0 : fetched.missing.length);
-      if (failed > 0) {
-        throw new SluiceError(
-          'REMOTE',
-          `failed to pull data from the cloud - ${failed} file${failed > 1 ? 's' : ''} failed to download`,
-        );
-      }
+      if (problem !== undefined) throw problem;
       if (checkout.failed.length > 0) throw checkoutFailureError(checkout.failed);
     },
   );

@@ -3,9 +3,8 @@ import { contextOf, openRepo } from '../context.js';
 import {
   addTransferFlags,
   progressFor,
-  reportFailures,
+  reportProblems,
   transferOptions,
-  warnMissing,
   type TransferFlags,
 } from './transferFlags.js';
 
@@ -19,7 +18,6 @@ export function registerPush(program: Command): void {
       const ctx = contextOf(cmd);
       const repo = await openRepo(ctx, cmd);
       const { push } = await import('../../core/ops/push.js');
-      const { SluiceError } = await import('../../core/errors.js');
       const { summarizeChanges } = await import('../render/statusText.js');
       const bar = progressFor(ctx, 'Pushing');
       const report = await repo
@@ -27,16 +25,9 @@ export function registerPush(program: Command): void {
           push(repo, { ...transferOptions(ctx, targets, flags), progress: bar.progress }),
         )
         .finally(bar.finish);
-      warnMissing(ctx, report.missing);
-      reportFailures(ctx, report.failed);
+      const problem = reportProblems(ctx, report, { action: 'push' });
       ctx.ui.out(summarizeChanges({ pushed: report.transferred }, 'Everything is up to date.'));
-      const failed = report.failed.length + report.missing.length;
-      if (failed > 0) {
-        throw new SluiceError(
-          'REMOTE',
-          `failed to push data to the cloud - ${failed} file${failed > 1 ? 's' : ''} failed to upload`,
-        );
-      }
+      if (problem !== undefined) throw problem;
     },
   );
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { SluiceError } from '../../core/errors.js';
 import type { TransferOptions } from '../../core/ops/push.js';
 import type { ObjectProblem } from '../../core/remote/sync.js';
 import type { CommandContext } from '../context.js';
@@ -71,4 +72,26 @@ export function warnMissing(ctx: CommandContext, missing: ObjectProblem[]): void
 
 export function reportFailures(ctx: CommandContext, failed: ObjectProblem[]): void {
   for (const f of failed) ctx.ui.info(`ERROR: '${f.path}' (${f.oid}): ${f.reason}`);
+}
+
+/**
+ * The end of push, fetch and pull: DVC's warning for missing objects, one line per failed
+ * object, then an error with the count when any object did not move.
+ */
+export function reportProblems(
+  ctx: CommandContext,
+  report: { missing: ObjectProblem[]; failed: ObjectProblem[] },
+  what: { action: 'push' | 'fetch' | 'pull'; ignoreMissing?: boolean },
+): SluiceError | undefined {
+  if (what.ignoreMissing !== true) warnMissing(ctx, report.missing);
+  reportFailures(ctx, report.failed);
+  const failed = report.failed.length + (what.ignoreMissing === true ? 0 : report.missing.length);
+  if (failed === 0) return undefined;
+  const files = `${failed} file${failed > 1 ? 's' : ''}`;
+  return what.action === 'push'
+    ? new SluiceError('REMOTE', `failed to push data to the cloud - ${files} failed to upload`)
+    : new SluiceError(
+        'REMOTE',
+        `failed to ${what.action} data from the cloud - ${files} failed to download`,
+      );
 }
