@@ -307,8 +307,13 @@ export class UiApp {
     const graph = await this.graph(rev, false);
     const name = posix.basename(path);
     const node = graph.nodes.find((n) => n.path === path && n.kind !== 'stage');
-    const fromCache = (hash: string, hashName: string): FileSource => {
+    const fromCache = async (hash: string, hashName: string): Promise<FileSource> => {
       const name2 = hashName as HashName;
+      if (!this.repo.odb.exists(hash, name2) && node?.remote !== undefined) {
+        // Only the remote has it: fetch this one object into the cache (hash-verified).
+        const { fetchOneObject } = await import('../core/remote/sync.js');
+        await fetchOneObject(this.repo, node.remote, hash, name2).catch(() => undefined);
+      }
       if (!this.repo.odb.exists(hash, name2)) {
         throw new HttpError(404, `'${path}' is not in the local cache (run \`sluice fetch\`)`);
       }

@@ -207,3 +207,25 @@ describe('sluice ui: the JSON API', () => {
     expect(Object.keys(live.stages)).toContain('train');
   });
 });
+
+describe('sluice ui: files only a remote has', () => {
+  it('fetches the object from the default remote, verified, to serve a download', async () => {
+    const { makeRepo, tempDir, writeTree } = await import('../helpers/sandbox.js');
+    const { rmSync } = await import('node:fs');
+    const repo = makeRepo('sluice');
+    writeTree(repo, { 'model.bin': 'weights v1\n' });
+    sluiceOk(repo, 'remote', 'add', '-d', 'store', tempDir('ui-remote-'));
+    sluiceOk(repo, 'add', 'model.bin');
+    sluiceOk(repo, 'push');
+    rmSync(join(repo, '.dvc', 'cache'), { recursive: true, force: true });
+    const ui = await startUi(repo);
+    try {
+      const res = await get(ui.url, '/api/file?path=model.bin&rev=workspace');
+      expect(res.status, res.body.toString()).toBe(200);
+      expect(res.body.toString()).toBe('weights v1\n');
+    } finally {
+      await ui.stop();
+      cleanupSandboxes();
+    }
+  });
+});

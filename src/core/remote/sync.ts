@@ -439,3 +439,36 @@ export async function gcRemote(
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * Fetches one object from a remote into the local cache (hash-verified, as every download), for
+ * `sluice ui` serving a file that only the remote has. Throws when the remote lacks it or it is
+ * corrupted there.
+ */
+export async function fetchOneObject(
+  repo: Repo,
+  remoteName: string | undefined,
+  oid: string,
+  name: HashName,
+): Promise<void> {
+  const { openRemote } = await import('./remotes.js');
+  const remote = await openRemote(repo.config, remoteName);
+  try {
+    const outcome = await downloadObject(repo, remote.storage, {
+      name,
+      oid,
+      path: oid,
+      key: remoteKey(name, oid),
+    });
+    if (!outcome.ok) {
+      throw new SluiceError(
+        'REMOTE',
+        outcome.missing
+          ? `object ${oid} is not on remote '${remote.name}'`
+          : `remote '${remote.name}': ${outcome.reason}`,
+      );
+    }
+  } finally {
+    await remote.storage.close();
+  }
+}
