@@ -40,8 +40,10 @@ go_install() { # name module
   echo "ensure-servers: $name built in $((SECONDS - started))s"
 }
 
-go_install minio github.com/minio/minio@latest
-go_install fake-gcs-server github.com/fsouza/fake-gcs-server@latest
+# Pinned to the versions the tests were written against, so a new release cannot break a fresh
+# machine's build.
+go_install minio github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c
+go_install fake-gcs-server github.com/fsouza/fake-gcs-server@v1.56.1
 
 need_apt=()
 [ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
