@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs, only when it is missing:
+# Installs what the test suite needs, only when it is missing (versions pinned to those tested):
 #   - git (Debian package)
 #   - real DVC 3.x from PyPI, in a virtual environment (the compatibility oracle)
 # Everything lands in $SLUICE_TOOLS_DIR (default ~/.cache/sluice-tools), so a second run is instant.
@@ -32,7 +32,7 @@ if ! "$DVC" --version >/dev/null 2>&1; then
   echo "ensure-tools: installing DVC 3.x into $TOOLS_DIR/dvc-venv"
   rm -rf "$TOOLS_DIR/dvc-venv"
   python3 -m venv "$TOOLS_DIR/dvc-venv" || { apt_install python3-venv; python3 -m venv "$TOOLS_DIR/dvc-venv"; }
-  "$TOOLS_DIR/dvc-venv/bin/pip" install -q --disable-pip-version-check 'dvc==3.*'
+  "$TOOLS_DIR/dvc-venv/bin/pip" install -q --disable-pip-version-check 'dvc==3.67.1'
 fi
 echo "ensure-tools: dvc $("$DVC" --version)"
 
