@@ -1,4 +1,4 @@
-import { PyFloat, pyFloatRepr } from '../util/pyjson.js';
+import { PyFloat, pyJsonFloat, pyJsonString } from '../util/pyjson.js';
 
 /**
  * Python's `json.dumps(value)` with default settings, keeping insertion order (DVC's
@@ -15,11 +15,11 @@ function dump(value: unknown, out: string[]): void {
   if (value === null || value === undefined) out.push('null');
   else if (typeof value === 'boolean') out.push(value ? 'true' : 'false');
   else if (typeof value === 'number')
-    out.push(Number.isInteger(value) ? String(value) : num(value));
-  else if (value instanceof PyFloat) out.push(num(value.value));
-  else if (typeof value === 'string') out.push(quote(value));
+    out.push(Number.isInteger(value) ? String(value) : pyJsonFloat(value));
+  else if (value instanceof PyFloat) out.push(pyJsonFloat(value.value));
+  else if (typeof value === 'string') out.push(pyJsonString(value));
   else if (typeof value === 'bigint') out.push(value.toString());
-  else if (value instanceof Date) out.push(quote(value.toISOString()));
+  else if (value instanceof Date) out.push(pyJsonString(value.toISOString()));
   else if (Array.isArray(value)) {
     out.push('[');
     value.forEach((item, i) => {
@@ -34,34 +34,9 @@ function dump(value: unknown, out: string[]): void {
     out.push('{');
     entries.forEach(([k, v], i) => {
       if (i > 0) out.push(', ');
-      out.push(quote(k), ': ');
+      out.push(pyJsonString(k), ': ');
       dump(v, out);
     });
     out.push('}');
   } else out.push('null');
-}
-
-function num(n: number): string {
-  if (Number.isNaN(n)) return 'NaN';
-  if (n === Infinity) return 'Infinity';
-  if (n === -Infinity) return '-Infinity';
-  return pyFloatRepr(n);
-}
-
-const SHORT: Record<string, string> = {
-  '\\': '\\\\',
-  '"': '\\"',
-  '\b': '\\b',
-  '\f': '\\f',
-  '\n': '\\n',
-  '\r': '\\r',
-  '\t': '\\t',
-};
-
-function quote(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  const escaped = s.replace(/[\\"\u0000-\u001f\u007f-\uffff]/g, (ch) => {
-    return SHORT[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  });
-  return `"${escaped}"`;
 }

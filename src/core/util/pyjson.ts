@@ -69,11 +69,11 @@ function dump(value: PyValue, out: string[]): void {
   } else if (typeof value === 'boolean') {
     out.push(value ? 'true' : 'false');
   } else if (typeof value === 'number') {
-    out.push(Number.isInteger(value) ? BigInt(value).toString() : floatJson(value));
+    out.push(Number.isInteger(value) ? BigInt(value).toString() : pyJsonFloat(value));
   } else if (typeof value === 'string') {
-    out.push(quoteString(value));
+    out.push(pyJsonString(value));
   } else if (value instanceof PyFloat) {
-    out.push(floatJson(value.value));
+    out.push(pyJsonFloat(value.value));
   } else if (Array.isArray(value)) {
     out.push('[');
     value.forEach((item, i) => {
@@ -86,14 +86,15 @@ function dump(value: PyValue, out: string[]): void {
     out.push('{');
     keys.forEach((key, i) => {
       if (i > 0) out.push(', ');
-      out.push(quoteString(key), ': ');
+      out.push(pyJsonString(key), ': ');
       dump(value[key], out);
     });
     out.push('}');
   }
 }
 
-function floatJson(n: number): string {
+/** A float as Python's json writes it (`1.0`, `1e-05`, `NaN`, `Infinity`). */
+export function pyJsonFloat(n: number): string {
   if (Number.isNaN(n)) return 'NaN';
   if (n === Infinity) return 'Infinity';
   if (n === -Infinity) return '-Infinity';
@@ -114,7 +115,7 @@ const SHORT_ESCAPES: Record<string, string> = {
  * ensure_ascii: everything outside printable ASCII is `\uXXXX` (lower-case hex). Escaping each UTF-16
  * unit separately produces exactly Python's surrogate pairs for astral characters.
  */
-function quoteString(s: string): string {
+export function pyJsonString(s: string): string {
   // eslint-disable-next-line no-control-regex
   const escaped = s.replace(/[\\"\u0000-\u001f\u007f-\uffff]/g, (ch) => {
     return SHORT_ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
