@@ -15,6 +15,7 @@ import {
   type Pair,
   type YAMLMap,
 } from 'yaml';
+import type { ParseCache } from '../cache/parseCache.js';
 import { DvcFileError, SluiceError } from '../errors.js';
 import {
   checkSyntax,
@@ -87,6 +88,8 @@ export interface LoadDvcYamlOptions {
   readFile: (relPath: string) => string | undefined;
   /** `parsing` section of the config. */
   parsing?: ParsingConfig;
+  /** Where the parsed text may be remembered between runs. */
+  parseCache?: ParseCache;
 }
 
 export const DEFAULT_PARAMS_FILE = 'params.yaml';
@@ -397,8 +400,20 @@ export function isValidStageName(name: string): boolean {
   return name !== '' && !/[!"#$%&'()*+,./:;<=>?@[\\\]^`{|}~]/.test(name);
 }
 
-export function loadDvcYaml(text: string, opts: LoadDvcYamlOptions): DvcYamlDefinition {
-  const { file } = opts;
+/** What the YAML layer yields: plain data plus the lines that messages point at. */
+export interface ParsedDvcYaml {
+  data: PlainDict;
+  /** Line of each stage's key. */
+  stageLines: Record<string, number>;
+  /** Per stage: the line of each of its fields. */
+  fieldLines: Record<string, Record<string, number>>;
+}
+
+/**
+ * Parses and validates the text of a dvc.yaml. A pure function of the text, so its result may be
+ * cached by content (see ParseCache); nothing here depends on params files or the config.
+ */
+export function parseDvcYaml(text: string, file: string): ParsedDvcYaml {
   lineCounter = new LineCounter();
   const lc = lineCounter;
   let doc: Document;
@@ -430,6 +445,21 @@ export function loadDvcYaml(text: string, opts: LoadDvcYamlOptions): DvcYamlDefi
   const data = (isMap(root) ? yamlNodeToValue(root) : {}) as PlainDict;
   const stagesNode = mapChild(root, 'stages');
   const stageLines = keyLines(stagesNode);
+  const fieldLines: Record<string, Record<string, number>> = {};
+  for (const name of stageLines.keys()) {
+    fieldLines[name] = Object.fromEntries(keyLines(mapChild(stagesNode, name)));
+  }
+  return { data, stageLines: Object.fromEntries(stageLines), fieldLines };
+}
+
+export function loadDvcYaml(text: string, opts: LoadDvcYamlOptions): DvcYamlDefinition {
+  const { file } = opts;
+  const parsed =
+    opts.parseCache === undefined
+      ? parseDvcYaml(text, file)
+      : opts.parseCache.get('dvc.yaml', text, () => parseDvcYaml(text, file));
+  const { data } = parsed;
+  const stageLines = new Map(Object.entries(parsed.stageLines));
 
   const loadFile: LoadFile = (relPath) => {
     const content = opts.readFile(relPath);
@@ -480,7 +510,7 @@ export function loadDvcYaml(text: string, opts: LoadDvcYamlOptions): DvcYamlDefi
       );
     }
     const def = rawDef as PlainDict;
-    const fieldLines = keyLines(mapChild(stagesNode, name));
+    const fieldLines = new Map(Object.entries(parsed.fieldLines[name] ?? {}));
     if (Object.hasOwn(def, 'matrix') || Object.hasOwn(def, 'foreach')) {
       const isMatrix = Object.hasOwn(def, 'matrix');
       const kw = isMatrix ? 'matrix' : 'foreach';

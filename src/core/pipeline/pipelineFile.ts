@@ -53,6 +53,7 @@ export class PipelineFile {
     const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
     const definition = loadDvcYaml(text, {
       file: path,
+      parseCache: repo.parseCache,
       readFile: (rel) => readOptional(repo, dir === '' ? rel : `${dir}/${rel}`),
     });
     const file = new PipelineFile(path, text, definition);
@@ -64,7 +65,7 @@ export class PipelineFile {
   private loadLock(repo: Repo): void {
     const text = readOptional(repo, this.lockPath);
     if (text === undefined) return;
-    const data = loadMachineYaml(text, this.lockPath);
+    const data = repo.parseCache.get('dvc.lock', text, () => loadMachineYaml(text, this.lockPath));
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
       throw new DvcFileError(this.lockPath, 'expected a mapping at the top level', { line: 1 });
     }

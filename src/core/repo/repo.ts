@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { HashCache } from '../cache/hashCache.js';
+import { ParseCache } from '../cache/parseCache.js';
 import { Linker, parseLinkTypes } from '../cache/link.js';
 import { LinkRecord } from '../cache/linkRecord.js';
 import { ObjectStore } from '../cache/objectStore.js';
@@ -45,6 +46,8 @@ export class Repo {
   readonly cacheDir: string;
   readonly odb: ObjectStore;
   readonly hashCache: HashCache;
+  /** Parsed dvc.yaml/dvc.lock texts, so no-op commands skip YAML parsing. */
+  readonly parseCache: ParseCache;
   readonly ignore: DvcIgnore;
   readonly links: LinkRecord;
   private readonly lockFile: RepoLock;
@@ -65,6 +68,7 @@ export class Repo {
         : join(this.dvcDir, 'cache');
     this.odb = new ObjectStore(this.cacheDir);
     this.hashCache = new HashCache(join(this.tmpDir, 'sluice', 'hashes'));
+    this.parseCache = new ParseCache(join(this.tmpDir, 'sluice', 'parsed'));
     this.ignore = new DvcIgnore(root);
     this.links = new LinkRecord(join(this.tmpDir, 'sluice', 'links.json'));
     this.lockFile = new RepoLock(join(this.tmpDir, 'sluice.lock'));
