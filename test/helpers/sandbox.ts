@@ -40,7 +40,7 @@ function run(command: string, args: string[], cwd: string, input?: string): RunR
 
 /** Runs the real `bin/sluice` (the built CLI). */
 export function sluice(cwd: string, ...args: string[]): RunResult {
-  if (!existsSync(join(projectRoot, 'dist', 'cli', 'main.js'))) {
+  if (!existsSync(join(projectRoot, 'dist', 'cli', 'sluice.mjs'))) {
     throw new Error('dist/ is missing: run `npm run build` first');
   }
   return run(process.execPath, [sluiceBin, ...args], cwd);

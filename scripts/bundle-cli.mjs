@@ -1,0 +1,45 @@
+// `npm run build` step: bundles the CLI that `bin/sluice` runs into dist/cli/sluice.mjs (plus lazily loaded chunks
+// beside it). Node 20 has no compile cache, so resolving and reading ~150 modules was most of a
+// no-op command's time; one bundle loads in a fraction of it. The tsc output in dist/ stays the
+// library (`exports`). The cloud SDKs stay external: each is loaded only when its remote is used.
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join } from 'node:path';
+import { build } from 'rolldown';
+
+const loadedFromNodeModules = [
+  /^@aws-sdk\//,
+  /^@smithy\//,
+  /^@azure\//,
+  /^@google-cloud\//,
+  /^ssh2/,
+  /^webdav/,
+  /^vega/,
+];
+
+// Chunk names carry content hashes: drop the previous build's so they do not pile up.
+const outDir = 'dist/cli';
+if (existsSync(outDir)) {
+  for (const name of readdirSync(outDir)) {
+    if (/^sluice(-.+)?\.mjs$/.test(name)) rmSync(join(outDir, name));
+  }
+}
+
+await build({
+  input: { sluice: 'dist/cli/main.js' },
+  platform: 'node',
+  // demo.ts imports the program lazily only to avoid an import cycle; it is in the entry anyway.
+  checks: { ineffectiveDynamicImport: false },
+  external: (id) =>
+    id.startsWith('node:') ||
+    builtinModules.includes(id) ||
+    loadedFromNodeModules.some((pattern) => pattern.test(id)),
+  output: {
+    // Chunks sit beside the entry: code that finds files from import.meta.url (the page's
+    // assets, the demo's examples) sees the same folder depth as the tsc output.
+    dir: outDir,
+    format: 'esm',
+    entryFileNames: '[name].mjs',
+    chunkFileNames: 'sluice-[name]-[hash].mjs',
+  },
+});
