@@ -26,7 +26,11 @@ if (existsSync(outDir)) {
 }
 
 await build({
-  input: { sluice: 'dist/cli/main.js' },
+  input: {
+    sluice: 'dist/cli/main.js',
+    // Started by src/core/hash/workerPool.ts as a worker thread, found beside the chunks.
+    'sluice-hash-worker': 'dist/core/hash/hashWorker.js',
+  },
   platform: 'node',
   // demo.ts imports the program lazily only to avoid an import cycle; it is in the entry anyway.
   checks: { ineffectiveDynamicImport: false },

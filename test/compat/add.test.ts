@@ -141,6 +141,22 @@ describe('add: same files as DVC', () => {
     expectSameTrees(dvcRoot, sluiceRoot);
   });
 
+  it('a folder of 1,500 files (hashed and cached by the worker-thread pool)', () => {
+    const prepare: Prepare = (r) => {
+      const files: Record<string, string> = {};
+      for (let i = 0; i < 1500; i++) {
+        files[`data/part${i % 7}/f${i}.txt`] = `${'x'.repeat(i % 4096)}${i}\n`;
+      }
+      // duplicates: the same object reached by several workers at once
+      for (let i = 0; i < 50; i++) files[`data/same/dup${i}`] = 'identical content\n';
+      writeTree(r, files);
+    };
+    const { dvcRoot, sluiceRoot } = addInBoth(prepare, ['data']);
+    expectSameTrees(dvcRoot, sluiceRoot);
+    const leftovers = Object.keys(cacheObjects(sluiceRoot)).filter((p) => p.includes('.tmp'));
+    expect(leftovers).toEqual([]);
+  });
+
   it('a folder with an empty subfolder', () => {
     const prepare: Prepare = (r) => {
       writeTree(r, { 'data/a.txt': 'a' });

@@ -2,6 +2,8 @@ import {
   chmodSync,
   closeSync,
   copyFileSync,
+  fchmodSync,
+  fstatSync,
   constants as fsConstants,
   linkSync,
   mkdirSync,
@@ -23,6 +25,20 @@ import { parseDirObject, type DirEntry } from './dirObject.js';
 
 export const READONLY_MODE = 0o444;
 
+const OBJECT_ID = /^[0-9a-f]{32}(\.dir)?$/;
+
+/**
+ * Object ids come from metafiles and `.dir` listings, which a commit or a remote controls: an id
+ * that is not an md5 (say `../../../home/u/.ssh/id_rsa`) would name a path outside the cache.
+ */
+export function assertObjectId(oid: string): void {
+  if (!OBJECT_ID.test(oid)) {
+    throw new SluiceError('BAD_PATH', `refusing object id '${oid}': it is not an md5 hash`, {
+      hint: 'a metafile or a .dir listing holds a forged hash value',
+    });
+  }
+}
+
 /**
  * The local cache: content-addressed objects at `<root>/<oid[0:2]>/<oid[2:]>`.
  * `md5` objects live under `<cache>/files/md5`, legacy `md5-dos2unix` ones under `<cache>` itself.
@@ -43,15 +59,22 @@ export class ObjectStore {
   }
 
   oidPath(oid: string, name: HashName = 'md5'): string {
+    assertObjectId(oid);
     return join(this.rootFor(name), oid.slice(0, 2), oid.slice(2));
   }
 
   exists(oid: string, name: HashName = 'md5'): boolean {
-    try {
-      return statSync(this.oidPath(oid, name)).isFile();
-    } catch {
-      return false;
-    }
+    // Most probes of an add miss: an exception per miss would cost more than the stat.
+    return statSync(this.oidPath(oid, name), { throwIfNoEntry: false })?.isFile() === true;
+  }
+
+  private readonly madeDirs = new Set<string>();
+
+  /** mkdir -p of an object's folder, once per folder per process (there are 256). */
+  private ensureDir(dir: string): void {
+    if (this.madeDirs.has(dir)) return;
+    mkdirSync(dir, { recursive: true });
+    this.madeDirs.add(dir);
   }
 
   /**
@@ -112,7 +135,7 @@ export class ObjectStore {
         // fall through to copying
       }
     }
-    mkdirSync(this.filesRoot, { recursive: true });
+    this.ensureDir(this.filesRoot);
     const temp = join(this.filesRoot, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
     let hash: string;
     try {
@@ -120,19 +143,16 @@ export class ObjectStore {
         // The hash is known (from the hash cache, for this very inode/mtime/size): let the
         // kernel copy the bytes, as cp does, instead of reading them through JavaScript.
         copyFileSync(source, temp, fsConstants.COPYFILE_FICLONE);
+        protect(temp);
         hash = knownHash;
       } else {
-        // One pass: read, hash and write each block.
+        // One pass: read, hash and write each block (into a file created read-only).
         hash = copyAndHash(source, temp);
       }
       const final = this.oidPath(hash);
-      mkdirSync(dirname(final), { recursive: true });
-      if (this.exists(hash)) {
-        rmSync(temp, { force: true });
-      } else {
-        protect(temp);
-        renameSync(temp, final);
-      }
+      this.ensureDir(dirname(final));
+      if (this.exists(hash)) rmSync(temp, { force: true });
+      else renameSync(temp, final);
     } catch (error) {
       rmSync(temp, { force: true });
       throw translateWriteError(error, source);
@@ -217,13 +237,23 @@ export function protect(path: string): void {
   }
 }
 
+// One block buffer for every copy: a fresh 1 MiB buffer per file of a 100k-file folder is
+// 100k mmap/munmap pairs. copyAndHash is synchronous, so it is never used twice at once.
+let copyBuffer: Buffer | undefined;
+let umaskKeepsReadOnly: boolean | undefined;
+
 function copyAndHash(source: string, target: string): string {
   const hash = createHash('md5');
   const input = openSync(source, 'r');
   let output: number | undefined;
   try {
-    output = openSync(target, 'wx', 0o644);
-    const buffer = Buffer.allocUnsafe(BLOCK_SIZE);
+    // Created read-only: the open descriptor may still write, and no chmod is needed after
+    // unless the umask takes bits away (checked on the first object).
+    output = openSync(target, 'wx', READONLY_MODE);
+    umaskKeepsReadOnly ??= (fstatSync(output).mode & 0o777) === READONLY_MODE;
+    if (!umaskKeepsReadOnly) fchmodSync(output, READONLY_MODE);
+    copyBuffer ??= Buffer.allocUnsafe(BLOCK_SIZE);
+    const buffer = copyBuffer;
     for (;;) {
       const n = readSync(input, buffer, 0, BLOCK_SIZE, null);
       if (n === 0) break;

@@ -15,11 +15,18 @@ import { tempNameFor } from '../fs/atomicWrite.js';
 import type { HashName } from '../hash/hashFile.js';
 import type { Repo } from '../repo/repo.js';
 import type { Output, RecordedState } from '../stage/stage.js';
-import { hashPath, isExecutable, type HashedFile, type PathHash } from '../workspace/hashPath.js';
+import {
+  hashPath,
+  isExecutable,
+  lstatOrUndefined,
+  type HashedFile,
+  type PathHash,
+} from '../workspace/hashPath.js';
 import { walkFiles, type WalkedFile } from '../workspace/walk.js';
 import { dirObjectHash, serializeDirObject } from '../cache/dirObject.js';
 import type { FileStamp } from '../cache/hashCache.js';
 import { md5FileSync } from '../hash/hashFile.js';
+import { batchBySize, runHashBatches } from '../hash/workerPool.js';
 
 export type OutputStatus = 'deleted' | 'modified' | 'not in cache';
 
@@ -46,7 +53,9 @@ export function isInCache(repo: Repo, hash: { name: HashName; value: string }): 
   let entries;
   try {
     entries = repo.odb.readDir(hash.value, hash.name);
-  } catch {
+  } catch (error) {
+    // A listing with forged paths or hashes is named, not mistaken for a missing object.
+    if (error instanceof SluiceError && error.code === 'BAD_PATH') throw error;
     return false;
   }
   if (entries === undefined) return false;
@@ -139,16 +148,13 @@ export async function hashAndCache(
   }
   const walked: WalkedFile[] = [];
   walkFiles(abs, repoRel, repo.ignore, (file) => walked.push(file));
+  const hashes = await cacheInParallel(repo, walked, repoRel, hardlink);
   const files: HashedFile[] = [];
   let size = 0;
-  for (const file of walked) {
-    const md5 = await cacheOneFile(
-      repo,
-      file.absPath,
-      `${repoRel}/${file.relpath}`,
-      file.stats,
-      hardlink,
-    );
+  for (const [i, file] of walked.entries()) {
+    const md5 =
+      hashes?.[i] ??
+      (await cacheOneFile(repo, file.absPath, `${repoRel}/${file.relpath}`, file.stats, hardlink));
     size += file.stats.size;
     files.push({ relpath: file.relpath, md5, size: file.stats.size });
   }
@@ -157,6 +163,52 @@ export async function hashAndCache(
   repo.odb.addBytes(hash, dirObject);
   repo.hashCache.markDirComplete(hash);
   return { isDir: true, hash, size, nfiles: files.length, isexec: false, files, dirObject };
+}
+
+/** Below this many files to read, starting worker threads costs more than it saves. */
+const PARALLEL_MIN_FILES = 512;
+
+/**
+ * Hashes and caches the files of a folder that the hash cache does not vouch for on a pool of
+ * worker threads (each file read once, hashed while copied). Answers undefined, leaving the work
+ * to the caller, when there is too little of it or no pool; else a hash (or undefined for a file
+ * left to the caller) per walked file.
+ */
+async function cacheInParallel(
+  repo: Repo,
+  walked: WalkedFile[],
+  repoRel: string,
+  hardlink: boolean,
+): Promise<(string | undefined)[] | undefined> {
+  const hashes = new Array<string | undefined>(walked.length);
+  const todo: Array<{ index: number; file: WalkedFile; key: string; known: string | null }> = [];
+  for (const [index, file] of walked.entries()) {
+    const key = `${repoRel}/${file.relpath}`;
+    const known = repo.hashCache.get(key, file.stats);
+    if (known !== undefined && repo.odb.exists(known)) hashes[index] = known;
+    else todo.push({ index, file, key, known: known ?? null });
+  }
+  if (todo.length < PARALLEL_MIN_FILES) return undefined;
+  const batches = batchBySize(todo, (job) => job.file.stats.size);
+  const results = await runHashBatches(
+    batches.map((batch) => ({
+      op: 'store' as const,
+      cacheDir: repo.odb.cacheDir,
+      hardlink,
+      paths: batch.map((job) => job.file.absPath),
+      known: batch.map((job) => job.known),
+    })),
+  );
+  if (results === undefined) return undefined;
+  for (const [b, batch] of batches.entries()) {
+    for (const [k, job] of batch.entries()) {
+      const hash = results[b]?.[k];
+      if (hash === undefined) continue;
+      repo.hashCache.set(job.key, job.file.stats, hash);
+      hashes[job.index] = hash;
+    }
+  }
+  return hashes;
 }
 
 /** Files above this size are copied by the kernel while they are hashed. */
@@ -242,6 +294,7 @@ export function checkoutOutput(
 ): { change?: CheckoutChange; failure?: CheckoutFailure } {
   const recorded = out.recorded.hash;
   if (recorded === undefined || !out.cache) return {};
+  assertWritableOutput(repo, out.repoPath, recorded.value.endsWith('.dir'));
   const abs = repo.abs(out.repoPath);
   const now = hashPath(repo.hashContext, abs, out.repoPath, recorded.name);
   const isDir = recorded.value.endsWith('.dir');
@@ -292,6 +345,12 @@ function checkoutDir(
   if (entries === undefined) {
     throw new SluiceError('MISSING_CACHE', `'${out.repoPath}' is not in cache`);
   }
+  // Every target is checked before the first is written: a listing that would write through a
+  // symlink places nothing.
+  for (const entry of entries) {
+    const link = symlinkInside(abs, entry.relpath);
+    if (link !== undefined) throw writeThroughSymlink(`${out.repoPath}/${link}`);
+  }
   if (now !== undefined && !now.isDir) rmSync(abs, { force: true });
   mkdirSync(abs, { recursive: true });
   const current = new Map((now?.files ?? []).map((f) => [f.relpath, f]));
@@ -317,7 +376,10 @@ function checkoutDir(
   }
   // Files the listing does not have are removed, so the folder matches its record exactly.
   for (const relpath of current.keys()) {
-    if (!wanted.has(relpath)) rmSync(join(abs, relpath), { force: true });
+    if (wanted.has(relpath)) continue;
+    // A file reached through a symlinked folder is not ours to delete: the link itself goes.
+    const link = symlinkInside(abs, relpath);
+    rmSync(join(abs, link ?? relpath), { force: true });
   }
   removeEmptyDirs(abs);
 }
@@ -350,4 +412,45 @@ export function isSymlinkedAncestor(repo: Repo, repoRel: string): boolean {
     }
   }
   return false;
+}
+
+/**
+ * Refuses to place an output where writing would leave the workspace: under `.git` or `.dvc`,
+ * or through a symlinked folder (a link committed to point outside the repository). A folder
+ * output may not be a symlink itself either, since its files would be written into the target.
+ */
+export function assertWritableOutput(repo: Repo, repoRel: string, isDir: boolean): void {
+  const parts = repoRel.split('/');
+  if (parts.includes('.git') || parts[0] === '.dvc') {
+    throw new SluiceError('BAD_PATH', `refusing to write output '${repoRel}' inside .git or .dvc`, {
+      hint: 'a metafile names an output path that Sluice never writes',
+    });
+  }
+  let current = '';
+  const last = isDir ? parts.length : parts.length - 1;
+  for (let i = 0; i < last; i += 1) {
+    current = current === '' ? parts[i] : `${current}/${parts[i]}`;
+    const stats = lstatOrUndefined(repo.abs(current));
+    if (stats === undefined) return;
+    if (stats.isSymbolicLink()) throw writeThroughSymlink(current);
+  }
+}
+
+/** The first folder of `relpath` (below `root`, the file itself excluded) that is a symlink. */
+function symlinkInside(root: string, relpath: string): string | undefined {
+  const parts = relpath.split('/');
+  let current = '';
+  for (let i = 0; i < parts.length - 1; i += 1) {
+    current = current === '' ? parts[i] : `${current}/${parts[i]}`;
+    const stats = lstatOrUndefined(join(root, current));
+    if (stats === undefined) return undefined;
+    if (stats.isSymbolicLink()) return current;
+  }
+  return undefined;
+}
+
+function writeThroughSymlink(link: string): SluiceError {
+  return new SluiceError('BAD_PATH', `refusing to write through the symlink '${link}'`, {
+    hint: 'the symlink may point outside the repository; remove it and run the command again',
+  });
 }

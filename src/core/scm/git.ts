@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { lstatSync, readFileSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { errnoCode, SluiceError } from '../errors.js';
 import { compareCodePoints } from '../util/pyjson.js';
 
@@ -115,6 +116,40 @@ function normalizeRel(relPath: string): string {
 }
 
 /**
+ * The work tree holding `absDir` when it is an ordinary one: the nearest folder with a `.git`
+ * folder (or a worktree's `gitdir:` file), no git environment overrides, not bare. Saves a
+ * `git rev-parse` process on every command; anything unusual is left to git itself.
+ */
+function plainWorkTreeOf(absDir: string): string | undefined {
+  if (process.env.GIT_DIR !== undefined || process.env.GIT_WORK_TREE !== undefined)
+    return undefined;
+  for (let dir = absDir; ; dir = dirname(dir)) {
+    const dotGit = join(dir, '.git');
+    let isDir: boolean;
+    try {
+      isDir = lstatSync(dotGit).isDirectory();
+    } catch {
+      if (dirname(dir) === dir) return undefined;
+      continue;
+    }
+    if (!isDir) {
+      try {
+        return readFileSync(dotGit, 'utf8').startsWith('gitdir: ') ? dir : undefined;
+      } catch {
+        return undefined;
+      }
+    }
+    try {
+      // core.bare or core.worktree change what the top level is: ask git.
+      const config = readFileSync(join(dotGit, 'config'), 'utf8');
+      return /^\s*(bare\s*=\s*true|worktree\s*=)/im.test(config) ? undefined : dir;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/**
  * A thin wrapper over the `git` command line. All paths are relative to `root` with POSIX
  * separators. Failures throw `SluiceError('SCM', …)`.
  */
@@ -132,6 +167,8 @@ export class Git {
    */
   static async find(dir: string): Promise<Git | null> {
     const absDir = resolve(dir);
+    const plain = plainWorkTreeOf(absDir);
+    if (plain !== undefined) return new Git(plain);
     let result: RunResult;
     try {
       result = await runGit(['rev-parse', '--show-toplevel'], { cwd: absDir, okCodes: [0] });
