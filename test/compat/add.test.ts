@@ -1,7 +1,15 @@
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanupSandboxes, dvcOk, makeRepo, sluiceOk, writeTree } from '../helpers/sandbox.js';
+import {
+  cleanupSandboxes,
+  dvcOk,
+  makeRepo,
+  read,
+  sluice,
+  sluiceOk,
+  writeTree,
+} from '../helpers/sandbox.js';
 
 /**
  * `add` run by real DVC and by Sluice on identical trees: every file the tools write (metafiles,
@@ -155,6 +163,28 @@ describe('add: same files as DVC', () => {
     expectSameTrees(dvcRoot, sluiceRoot);
     const leftovers = Object.keys(cacheObjects(sluiceRoot)).filter((p) => p.includes('.tmp'));
     expect(leftovers).toEqual([]);
+  });
+
+  it('a folder of 6,000 files in 12 subfolders (walked with helper threads), then status', () => {
+    const prepare: Prepare = (r) => {
+      const files: Record<string, string> = {};
+      for (let i = 0; i < 6000; i++) files[`data/sub${i % 12}/deeper${i % 3}/f${i}`] = `${i}\n`;
+      writeTree(r, files);
+      symlinkSync(join(r, 'data', 'sub0'), join(r, 'data', 'linked'));
+    };
+    const { dvcRoot, sluiceRoot } = addInBoth(prepare, ['data']);
+    expect(read(sluiceRoot, 'data.dvc')).toBe(read(dvcRoot, 'data.dvc'));
+    expect(cacheObjects(sluiceRoot)).toEqual(cacheObjects(dvcRoot));
+    for (let i = 0; i < 2; i++) {
+      expect(sluiceOk(sluiceRoot, 'status').stdout).toContain('up to date');
+    }
+    expect(dvcOk(sluiceRoot, 'status').stdout).toContain('up to date');
+    writeTree(sluiceRoot, { 'data/sub7/deeper1/f7': 'changed\n' });
+    expect(sluiceOk(sluiceRoot, 'status').stdout).toContain('modified:');
+    writeTree(sluiceRoot, { 'data/sub5/deeper2/.dvcignore': '*.tmp\n' });
+    const refused = sluice(sluiceRoot, 'status');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('.dvcignore file should not be in collected dir path');
   });
 
   it('a folder with an empty subfolder', () => {

@@ -19,6 +19,54 @@ interface Entry {
 }
 
 const FORMAT = 'sluice-hash-cache 1';
+
+/** A folder's hash and totals, valid while its walk gives the same stamp digest. */
+export interface DirStamp {
+  digest: string;
+  hash: string;
+  size: number;
+  nfiles: number;
+}
+
+interface DirData {
+  format: 1;
+  stamps: Record<string, DirStamp>;
+  /** `.dir` objects whose files are all in the cache. */
+  complete: string[];
+}
+
+class DirStore {
+  dirty = false;
+  private loaded: DirData | undefined;
+
+  constructor(private readonly file: string) {}
+
+  data(): DirData {
+    if (this.loaded !== undefined) return this.loaded;
+    let data: DirData = { format: 1, stamps: {}, complete: [] };
+    try {
+      const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<DirData>;
+      if (
+        parsed.format === 1 &&
+        typeof parsed.stamps === 'object' &&
+        Array.isArray(parsed.complete)
+      ) {
+        data = { format: 1, stamps: parsed.stamps ?? {}, complete: parsed.complete };
+      }
+    } catch {
+      // missing or damaged: start afresh, it is only a cache
+    }
+    this.loaded = data;
+    return data;
+  }
+
+  save(): void {
+    if (!this.dirty || this.loaded === undefined) return;
+    mkdirSync(dirname(this.file), { recursive: true });
+    writeFileAtomicSync(this.file, JSON.stringify(this.loaded));
+    this.dirty = false;
+  }
+}
 const SEP = '\0';
 
 /**
@@ -33,7 +81,12 @@ export class HashCache {
   private dirty = false;
   private loaded = false;
 
-  constructor(private readonly file: string) {}
+  /** Folder-level facts, in a small file of their own, read without the per-file map. */
+  private readonly dirs: DirStore;
+
+  constructor(private readonly file: string) {
+    this.dirs = new DirStore(`${file}-dirs.json`);
+  }
 
   private load(): void {
     if (this.loaded) return;
@@ -100,35 +153,43 @@ export class HashCache {
    * `gc` deletes them (and clears this), so a no-op status need not stat 100k cache files again.
    */
   isDirComplete(oid: string): boolean {
-    this.load();
-    return this.maps.get('md5')?.get(`/complete/${oid}`) !== undefined;
+    return this.dirs.data().complete.includes(oid);
   }
 
   markDirComplete(oid: string): void {
-    this.load();
-    let map = this.maps.get('md5');
-    if (map === undefined) {
-      map = new Map();
-      this.maps.set('md5', map);
-    }
-    if (map.has(`/complete/${oid}`)) return;
-    map.set(`/complete/${oid}`, { ino: 0, mtimeMs: 0, size: 0, hash: oid });
-    this.dirty = true;
+    const data = this.dirs.data();
+    if (data.complete.includes(oid)) return;
+    data.complete.push(oid);
+    this.dirs.dirty = true;
   }
 
   clearDirComplete(): void {
-    this.load();
-    const map = this.maps.get('md5');
-    if (map === undefined) return;
-    for (const key of map.keys()) {
-      if (key.startsWith('/complete/')) {
-        map.delete(key);
-        this.dirty = true;
-      }
-    }
+    const data = this.dirs.data();
+    if (data.complete.length === 0) return;
+    data.complete = [];
+    this.dirs.dirty = true;
+  }
+
+  /**
+   * The hash of a folder whose walk gave the same stamp digest (every file's path, inode, mtime
+   * and size) as when it was last hashed: a no-op status of a 100k-file folder then needs neither
+   * the per-file map nor the `.dir` listing.
+   */
+  getDirStamp(key: string, digest: string, name: HashName = 'md5'): DirStamp | undefined {
+    const stamp = this.dirs.data().stamps[`${name}:${key}`];
+    return stamp?.digest === digest ? stamp : undefined;
+  }
+
+  setDirStamp(key: string, stamp: DirStamp, name: HashName = 'md5'): void {
+    const data = this.dirs.data();
+    const old = data.stamps[`${name}:${key}`];
+    if (old?.digest === stamp.digest && old.hash === stamp.hash) return;
+    data.stamps[`${name}:${key}`] = stamp;
+    this.dirs.dirty = true;
   }
 
   save(): void {
+    this.dirs.save();
     if (!this.dirty) return;
     const parts: string[] = [FORMAT];
     for (const [name, map] of this.maps) {

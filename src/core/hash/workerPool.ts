@@ -21,7 +21,7 @@ export type WorkerReply =
   | { id: number; error: { message: string; code?: SluiceErrorCode; hint?: string } };
 
 /** Without a built worker script (the core run from its TypeScript sources) there is no pool. */
-function workerScript(): URL | undefined {
+export function workerScript(): URL | undefined {
   // The CLI bundle puts the worker beside its chunks; the tsc output beside this module.
   for (const name of ['./sluice-hash-worker.mjs', './hashWorker.js']) {
     const url = new URL(name, import.meta.url);

@@ -70,7 +70,8 @@ function removeStaleLinks(repo: Repo, index: StageIndex, result: CheckoutResult)
     const abs = repo.abs(path);
     let unchanged = false;
     if (entry?.dirHash !== undefined) {
-      unchanged = hashPath(repo.hashContext, abs, path)?.hash === entry.dirHash;
+      unchanged =
+        hashPath(repo.hashContext, abs, path, 'md5', { listing: false })?.hash === entry.dirHash;
     } else if (entry !== undefined) {
       try {
         const stats = statSync(abs);

@@ -19,6 +19,7 @@ import {
   hashPath,
   isExecutable,
   lstatOrUndefined,
+  stampDigestOf,
   type HashedFile,
   type PathHash,
 } from '../workspace/hashPath.js';
@@ -42,6 +43,7 @@ export function hashOutput(repo: Repo, out: Output): PathHash | undefined {
     repo.abs(out.repoPath),
     out.repoPath,
     hashNameFor(out.recorded),
+    { listing: false },
   );
 }
 
@@ -162,6 +164,12 @@ export async function hashAndCache(
   const hash = dirObjectHash(dirObject);
   repo.odb.addBytes(hash, dirObject);
   repo.hashCache.markDirComplete(hash);
+  repo.hashCache.setDirStamp(repoRel, {
+    digest: stampDigestOf(walked),
+    hash,
+    size,
+    nfiles: files.length,
+  });
   return { isDir: true, hash, size, nfiles: files.length, isexec: false, files, dirObject };
 }
 

@@ -5,6 +5,7 @@ import type { StageIndex } from '../stage/stageIndex.js';
 import { hashPath } from '../workspace/hashPath.js';
 import { hashNameFor, outputStatus } from './outputState.js';
 import { paramsStatus } from './paramsStatus.js';
+import { repoDependencyName, repoDependencyStatus } from './importRepo.js';
 
 export type ChangeWord = 'deleted' | 'modified' | 'new' | 'not in cache' | 'update available';
 
@@ -36,6 +37,7 @@ export function dependencyStatus(
     repo.abs(dep.repoPath),
     dep.repoPath,
     hashNameFor(dep.recorded),
+    { listing: false },
   );
   if (now === undefined) return 'deleted';
   if (recorded === undefined || now.hash !== recorded.value) return 'modified';
@@ -70,9 +72,29 @@ export function stageStatus(
   options: StageStatusOptions = {},
 ): StatusItem[] {
   const items: StatusItem[] = [];
+  // A repo import is frozen, yet says when its upstream moved ("update available"), as DVC does.
+  const repoDeps = stage.deps.filter((d) => d.repo !== undefined);
+  if (stage.frozen && repoDeps.length > 0) {
+    const deps: Record<string, ChangeWord> = {};
+    for (const dep of repoDeps) {
+      if (repoDependencyStatus(repo, dep) !== undefined) {
+        deps[repoDependencyName(dep)] = 'update available';
+      }
+    }
+    if (Object.keys(deps).length > 0) {
+      if (options.shortCircuit === true) return [{ 'changed deps': deps }];
+      items.push({ 'changed deps': deps });
+    }
+  }
   if (!stage.frozen) {
     const deps: Record<string, ChangeWord | Record<string, ChangeWord>> = {};
     for (const dep of stage.deps) {
+      if (dep.repo !== undefined) {
+        if (repoDependencyStatus(repo, dep) !== undefined) {
+          deps[repoDependencyName(dep)] = 'update available';
+        }
+        continue;
+      }
       const status = dependencyStatus(repo, dep);
       if (status === undefined) continue;
       if (status === 'deleted' && options.allowMissing === true) continue;

@@ -313,7 +313,13 @@ class ReproRunner {
     }
     for (const dep of stage.deps) {
       if (dep.repoPath === undefined || dep.params !== undefined) continue;
-      const now = hashPath(this.repo.hashContext, this.repo.abs(dep.repoPath), dep.repoPath, 'md5');
+      const now = hashPath(
+        this.repo.hashContext,
+        this.repo.abs(dep.repoPath),
+        dep.repoPath,
+        'md5',
+        { listing: false },
+      );
       if (now === undefined) {
         throw new SluiceError(
           'NOT_FOUND',
@@ -373,7 +379,13 @@ class ReproRunner {
     const saved = stage.deps.map((d) => d.recorded);
     for (const dep of stage.deps) {
       if (dep.repoPath === undefined || dep.params !== undefined) continue;
-      const now = hashPath(this.repo.hashContext, this.repo.abs(dep.repoPath), dep.repoPath, 'md5');
+      const now = hashPath(
+        this.repo.hashContext,
+        this.repo.abs(dep.repoPath),
+        dep.repoPath,
+        'md5',
+        { listing: false },
+      );
       if (now === undefined) return false;
       dep.recorded = {
         hash: { name: 'md5', value: now.hash },

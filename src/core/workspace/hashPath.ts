@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { lstatSync, statSync, type Stats } from 'node:fs';
 import type { FileStamp, HashCache } from '../cache/hashCache.js';
 import { dirObjectHash, serializeDirObject, type DirEntry } from '../cache/dirObject.js';
 import { md5FileSync, type HashName } from '../hash/hashFile.js';
 import type { DvcIgnore } from './dvcIgnore.js';
-import { walkFiles } from './walk.js';
+import { walkFiles, type WalkedFile } from './walk.js';
 
 /** A file of a hashed folder; its path on disk is the folder's joined with `relpath`. */
 export interface HashedFile extends DirEntry {
@@ -52,6 +53,26 @@ export function hashFile(
 }
 
 /**
+ * What identifies a walked folder's content without reading it: every file's path, inode, mtime
+ * and size, in walk order (a reordered walk only costs a rehash from the per-file cache).
+ */
+export function stampDigestOf(walked: WalkedFile[]): string {
+  const digest = createHash('md5');
+  for (const { relpath, stats } of walked) {
+    digest.update(`${relpath}\0${stats.ino}\0${stats.mtimeMs}\0${stats.size}\n`);
+  }
+  return digest.digest('hex');
+}
+
+export interface HashPathOptions {
+  /**
+   * false when only the hash and totals are wanted (status): an unchanged folder is then
+   * answered from its stamp digest, without `files` and `dirObject`.
+   */
+  listing?: boolean;
+}
+
+/**
  * Hashes a workspace path (file or directory). `repoRelPath` is the repo-relative POSIX path,
  * used for `.dvcignore` rules and as the hash-cache key. Returns undefined when it does not exist.
  */
@@ -60,13 +81,10 @@ export function hashPath(
   absPath: string,
   repoRelPath: string,
   name: HashName = 'md5',
+  options: HashPathOptions = {},
 ): PathHash | undefined {
-  let stats: Stats;
-  try {
-    stats = statSync(absPath);
-  } catch {
-    return undefined;
-  }
+  const stats = statSync(absPath, { throwIfNoEntry: false });
+  if (stats === undefined) return undefined;
   if (!stats.isDirectory()) {
     return {
       isDir: false,
@@ -75,17 +93,34 @@ export function hashPath(
       isexec: isExecutable(stats),
     };
   }
+  const walked: WalkedFile[] = [];
+  walkFiles(absPath, repoRelPath, ctx.ignore, (file) => walked.push(file));
+  const digest = stampDigestOf(walked);
+  if (options.listing === false) {
+    const known = ctx.hashCache.getDirStamp(repoRelPath, digest, name);
+    if (known !== undefined) {
+      return {
+        isDir: true,
+        hash: known.hash,
+        size: known.size,
+        nfiles: known.nfiles,
+        isexec: false,
+      };
+    }
+  }
   const files: HashedFile[] = [];
   let size = 0;
-  walkFiles(absPath, repoRelPath, ctx.ignore, (file) => {
+  for (const file of walked) {
     const md5 = hashFile(ctx, file.absPath, `${repoRelPath}/${file.relpath}`, file.stats, name);
     size += file.stats.size;
     files.push({ relpath: file.relpath, md5, size: file.stats.size });
-  });
+  }
   const dirObject = serializeDirObject(files);
+  const hash = dirObjectHash(dirObject);
+  ctx.hashCache.setDirStamp(repoRelPath, { digest, hash, size, nfiles: files.length }, name);
   return {
     isDir: true,
-    hash: dirObjectHash(dirObject),
+    hash,
     size,
     nfiles: files.length,
     isexec: false,

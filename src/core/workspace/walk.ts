@@ -2,6 +2,7 @@ import { readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { SluiceError } from '../errors.js';
 import { ALWAYS_IGNORED, type DvcIgnore } from './dvcIgnore.js';
+import { WalkHelpers } from './walkHelpers.js';
 
 export interface WalkedFile {
   /** POSIX path relative to the walked folder. */
@@ -15,10 +16,13 @@ function stamp(stats: Stats): WalkedFile['stats'] {
   return { ino: stats.ino, mtimeMs: stats.mtimeMs, size: stats.size, mode: stats.mode };
 }
 
+/** A folder still to walk: absolute path, path relative to the walk's root, repo-relative path. */
+export type PendingDir = [absPath: string, relpath: string, repoRelPath: string];
+
 /**
- * Calls `visit` for every file under `absDir` (symlinks followed to their targets, as DVC hashes
- * them), skipping what `.dvcignore` excludes. `relDir` is the folder's repo-relative path for
- * the ignore rules. A visitor rather than a list, so 100k files cost no intermediate array.
+ * Calls `visit` for every file under `absDir` (links to files followed, links to folders not), skipping what `.dvcignore` excludes. `relDir` is the folder's repo-relative path for
+ * the ignore rules. Large trees without ignore rules are walked by several threads at once
+ * (walkHelpers.ts); the files are visited in the same order either way.
  */
 export function walkFiles(
   absDir: string,
@@ -29,27 +33,52 @@ export function walkFiles(
   // A .dvcignore inside a collected folder is refused below, so only the rules of the folder
   // and its ancestors can apply; most repositories have none, and then no path is matched.
   const checkRules = ignore.hasRulesFor(relDir);
-  const stack: Array<[string, string, string]> = [[absDir, '', relDir]];
+  if (checkRules) {
+    walkFrom([[absDir, '', relDir]], ignore, visit);
+    return;
+  }
+  const helpers = new WalkHelpers(absDir);
+  try {
+    let visited = 0;
+    walkFrom(
+      [[absDir, '', relDir]],
+      undefined,
+      (file) => {
+        visited++;
+        visit(file);
+      },
+      (stack) => helpers.maybeShare(stack, visited),
+    );
+    helpers.finish(visit);
+  } finally {
+    helpers.stop();
+  }
+}
+
+/**
+ * Walks the given folders, depth first, last first. Without `ignore`, only the folders every
+ * walk skips (.git, .dvc, .hg) are left out. `betweenFolders` may take folders off the stack
+ * (to hand them to another thread) after each folder is read.
+ */
+export function walkFrom(
+  dirs: PendingDir[],
+  ignore: DvcIgnore | undefined,
+  visit: (file: WalkedFile) => void,
+  betweenFolders?: (stack: PendingDir[]) => void,
+): void {
+  const stack = dirs.slice();
   while (stack.length > 0) {
-    const [dir, rel, repoRel] = stack.pop() as [string, string, string];
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch (error) {
-      throw new SluiceError('FAILED', `cannot read folder '${dir}'`, { cause: error });
-    }
-    for (const entry of entries) {
+    const [dir, rel, repoRel] = stack.pop() as PendingDir;
+    for (const entry of readFolder(dir)) {
       const name = entry.name;
       const absPath = join(dir, name);
-      let isDir = entry.isDirectory();
+      const isDir = entry.isDirectory();
       let stats: Stats | undefined;
       if (entry.isSymbolicLink()) {
-        try {
-          stats = statSync(absPath);
-        } catch {
-          continue; // a dangling link has no content to track
-        }
-        isDir = stats.isDirectory();
+        stats = statOrSkip(absPath);
+        // As DVC's walk (os.walk): a link to a file is hashed by its target's content, a link to
+        // a folder is not descended into, and a dangling link has no content to track.
+        if (stats === undefined || stats.isDirectory()) continue;
       }
       if (name === '.dvcignore' && !isDir) {
         throw new SluiceError(
@@ -58,14 +87,27 @@ export function walkFiles(
         );
       }
       if (isDir && ALWAYS_IGNORED.has(name)) continue;
-      if (checkRules && ignore.isIgnored(repoRel, name, isDir)) continue;
+      if (ignore?.isIgnored(repoRel, name, isDir) === true) continue;
       const childRel = rel === '' ? name : `${rel}/${name}`;
-      const childRepoRel = repoRel === '' ? name : `${repoRel}/${name}`;
       if (isDir) {
-        stack.push([absPath, childRel, childRepoRel]);
+        stack.push([absPath, childRel, repoRel === '' ? name : `${repoRel}/${name}`]);
       } else {
         visit({ relpath: childRel, absPath, stats: stamp(stats ?? statSync(absPath)) });
       }
     }
+    betweenFolders?.(stack);
   }
+}
+
+export function readFolder(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    throw new SluiceError('FAILED', `cannot read folder '${dir}'`, { cause: error });
+  }
+}
+
+/** stat following links; undefined for a dangling link, which has no content to track. */
+function statOrSkip(absPath: string): Stats | undefined {
+  return statSync(absPath, { throwIfNoEntry: false });
 }
