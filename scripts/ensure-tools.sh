@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs, only when it is missing (versions pinned to those tested):
 #   - git (Debian package)
-#   - real DVC 3.x from PyPI, in a virtual environment (the compatibility oracle)
+#   - real DVC 3.x from PyPI, in a virtual environment (the compatibility oracle), with its
+#     s3 and ssh extras for the remote interop tests
 # Everything lands in $SLUICE_TOOLS_DIR (default ~/.cache/sluice-tools), so a second run is instant.
 set -euo pipefail
 
@@ -33,6 +34,11 @@ if ! "$DVC" --version >/dev/null 2>&1; then
   rm -rf "$TOOLS_DIR/dvc-venv"
   python3 -m venv "$TOOLS_DIR/dvc-venv" || { apt_install python3-venv; python3 -m venv "$TOOLS_DIR/dvc-venv"; }
   "$TOOLS_DIR/dvc-venv/bin/pip" install -q --disable-pip-version-check 'dvc==3.67.1'
+fi
+# The interop tests push and pull through MinIO and sshd with real DVC, which needs its extras.
+if ! "$TOOLS_DIR/dvc-venv/bin/python" -c 'import dvc_s3, dvc_ssh' >/dev/null 2>&1; then
+  echo "ensure-tools: installing DVC's s3 and ssh extras"
+  "$TOOLS_DIR/dvc-venv/bin/pip" install -q --disable-pip-version-check 'dvc[s3,ssh]==3.67.1'
 fi
 echo "ensure-tools: dvc $("$DVC" --version)"
 

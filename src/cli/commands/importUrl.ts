@@ -1,21 +1,40 @@
 import type { Command } from 'commander';
+import { SluiceError } from '../../core/errors.js';
 import { contextOf, gitHint, openRepo } from '../context.js';
 
 interface ImportUrlFlags {
   exec: boolean;
   download: boolean;
   force?: boolean;
+  fsConfig?: string[];
+}
+
+function parseFsConfig(pairs: string[] | undefined): Record<string, string> {
+  const config: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) {
+      throw new SluiceError('BAD_ARGUMENTS', `--fs-config expects KEY=VALUE, got '${pair}'`);
+    }
+    config[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return config;
 }
 
 export function registerImportUrl(program: Command): void {
   program
     .command('import-url')
     .description('Download a file or folder from a URL or path and track it (frozen)')
-    .argument('<url>', 'local path, http:// or https:// URL')
+    .argument('<url>', 'local path, http(s)://, s3://, azure://, gs:// or ssh:// URL')
     .argument('[out]', 'where to put it in the repository (default: its name)')
     .option('--no-exec', 'only write the .dvc file: no hashing, no download')
     .option('--no-download', 'record the hashes of the source without downloading it')
     .option('-f, --force', 'overwrite an existing .dvc file')
+    .option(
+      '--fs-config <key=value>',
+      "an option of the source's file system (endpointurl, keyfile, …), recorded in the .dvc file",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .action(
       async (url: string, out: string | undefined, flags: ImportUrlFlags, command: Command) => {
         const ctx = contextOf(command);
@@ -37,6 +56,7 @@ export function registerImportUrl(program: Command): void {
             noExec: !flags.exec,
             noDownload: !flags.download,
             force: flags.force === true,
+            fsConfig: parseFsConfig(flags.fsConfig),
           }),
         );
         await gitHint(ctx, repo, result.gitFiles);

@@ -10,6 +10,8 @@ import { registerFreeze } from './freeze.js';
 import { registerConfig } from './config.js';
 import { registerGc } from './gc.js';
 import { registerImportUrl } from './importUrl.js';
+import { registerImport } from './import.js';
+import { registerGet } from './get.js';
 import { registerUpdate } from './update.js';
 import { registerFetch } from './fetch.js';
 import { registerPull } from './pull.js';
@@ -55,6 +57,8 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerPull,
   registerFetch,
   registerImportUrl,
+  registerImport,
+  registerGet,
   registerUpdate,
   registerUnprotect,
   registerCache,

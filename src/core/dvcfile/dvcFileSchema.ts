@@ -62,6 +62,7 @@ export interface DepEntry extends HashFields {
   repo?: RepoSpec;
   db?: { query?: string; connection?: string; file_format?: string; table?: string };
   dataset?: Record<string, unknown>;
+  fs_config?: Record<string, unknown>;
 }
 
 /** The content of a `.dvc` file. The object is the parsed mapping itself, so key order is kept. */
@@ -271,6 +272,7 @@ const DEP_SCHEMA: Schema = {
     object({ query: opt(str), connection: opt(str), file_format: opt(str), table: opt(str) }),
   ),
   files: opt(listOf(object(DIR_FILES))),
+  fs_config: opt(dict),
 };
 
 const cmdCheck: Check = (v, path, ctx) =>

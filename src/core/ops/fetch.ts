@@ -1,5 +1,5 @@
 import type { Repo } from '../repo/repo.js';
-import { collectUsedOutputs } from '../remote/objects.js';
+import { collectUsedOutputs, type UsedOutput } from '../remote/objects.js';
 import { openRemote } from '../remote/remotes.js';
 import { fetchObjects, syncRunCache } from '../remote/sync.js';
 import { groupByRemote, mergeResults, type TransferOptions, type TransferReport } from './push.js';
@@ -8,7 +8,17 @@ import { groupByRemote, mergeResults, type TransferOptions, type TransferReport 
 export async function fetch(repo: Repo, options: TransferOptions): Promise<TransferReport> {
   const outputs = await collectUsedOutputs(repo, options);
   const report: TransferReport = { transferred: 0, missing: [], failed: [], remotes: [] };
-  for (const [name, group] of groupByRemote(outputs, options.remote)) {
+  // Repo imports come from their own repository, as DVC fetches them.
+  const { fetchRepoImports } = await import('./importRepo.js');
+  const imports = await fetchRepoImports(repo, options);
+  report.transferred += imports.transferred;
+  for (const f of imports.failed) report.failed.push({ path: f.path, oid: '', reason: f.reason });
+  // A project whose only data is imported needs no remote of its own.
+  const onlyImports = outputs.length === 0 && imports.stages > 0 && options.runCache !== true;
+  const groups = onlyImports
+    ? new Map<string | undefined, UsedOutput[]>()
+    : groupByRemote(outputs, options.remote);
+  for (const [name, group] of groups) {
     const remote = await openRemote(repo.config, name, options.jobs);
     report.remotes.push(remote.name);
     try {

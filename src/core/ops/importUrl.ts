@@ -1,14 +1,19 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { posix, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import pLimit from 'p-limit';
+import { dirObjectHash, serializeDirObject } from '../cache/dirObject.js';
 import { SluiceError } from '../errors.js';
+import { md5File } from '../hash/hashFile.js';
+import { compareCodePoints, pyJsonDumps } from '../util/pyjson.js';
+import { maskUrl } from '../remote/storage.js';
 import { tempNameFor } from '../fs/atomicWrite.js';
 import { parseYamlFile } from '../dvcfile/yamlFormat.js';
 import type { Repo } from '../repo/repo.js';
-import { schemeOf } from '../remote/registry.js';
+import { openStorage, schemeOf } from '../remote/registry.js';
 import { computeStageMd5, saveDvcFile } from '../stage/dvcFile.js';
 import type { EntryObject } from '../stage/entries.js';
 import { hashPath, type PathHash } from '../workspace/hashPath.js';
@@ -22,6 +27,8 @@ export interface ImportUrlOptions {
   noExec?: boolean;
   noDownload?: boolean;
   force?: boolean;
+  /** `--fs-config K=V`: options of the source's file system, recorded in the dep. */
+  fsConfig?: Record<string, string>;
 }
 
 export interface ImportUrlResult {
@@ -129,17 +136,179 @@ async function httpSource(repo: Repo, url: string, download: boolean): Promise<S
   };
 }
 
+const CLOUD_SCHEMES = new Set(['s3', 'azure', 'gs', 'ssh']);
+
+/**
+ * The checksum DVC records for an object of an object store (dvc-data's `Meta.from_info`): the
+ * S3 ETag without quotes, the Azure ETag with them, the GCS ETag decoded from base64 to hex.
+ */
+function recordedEtag(scheme: string, etag: string | undefined): string | undefined {
+  if (etag === undefined || etag === '') return undefined;
+  if (scheme === 's3') return etag.replace(/^"+|"+$/g, '');
+  if (scheme === 'azure') return etag.startsWith('"') ? etag : `"${etag}"`;
+  if (scheme === 'gs') return Buffer.from(etag, 'base64').toString('hex');
+  return etag;
+}
+
+/** The options a cloud source is opened with: `--fs-config`, then the standard environment. */
+function sourceConfig(scheme: string, fsConfig: Record<string, string>): Record<string, string> {
+  const config = { ...fsConfig };
+  if (scheme === 's3' && config.endpointurl === undefined) {
+    const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+    if (endpoint !== undefined && endpoint !== '') config.endpointurl = endpoint;
+  }
+  return config;
+}
+
+/** Splits `scheme://netloc/a/b` into the storage of `scheme://netloc/a` and the name `b`. */
+function splitUrl(url: string): { parent: string; name: string } {
+  const trimmed = url.replace(/\/+$/, '');
+  const match = /^([a-zA-Z][\w+.-]*:\/\/[^/]*)(\/.*)?$/.exec(trimmed);
+  const root = match?.[1] ?? trimmed;
+  const path = match?.[2] ?? '';
+  const slash = path.lastIndexOf('/');
+  const name = path.slice(slash + 1);
+  if (name === '') {
+    throw new SluiceError('BAD_ARGUMENTS', `'${maskUrl(url)}' names no file or folder`, {
+      hint: 'give the path of an object or a folder in the bucket',
+    });
+  }
+  return { parent: `${root}${path.slice(0, Math.max(0, slash))}`, name };
+}
+
+/**
+ * s3://, azure://, gs:// and ssh:// sources: a file or a folder (a prefix). Object stores are
+ * described by their ETags (no download needed to know the state); ssh by the md5 of the bytes,
+ * as DVC does, so an ssh source is read even with --no-download.
+ */
+async function cloudSource(
+  repo: Repo,
+  url: string,
+  download: boolean,
+  fsConfig: Record<string, string>,
+): Promise<SourceState> {
+  const scheme = schemeOf(url);
+  const { parent, name } = splitUrl(url);
+  const storage = await openStorage(parent, sourceConfig(scheme, fsConfig));
+  const temps: string[] = [];
+  const cleanup = (): void => {
+    for (const temp of temps) rmSync(temp, { force: true });
+  };
+  try {
+    const useEtag = scheme !== 'ssh';
+    const describe = async (key: string): Promise<{ size: number; etag?: string } | undefined> => {
+      if (!useEtag) return (await storage.exists(key)) ? { size: 0 } : undefined;
+      const info = await storage.info?.(key);
+      if (info === undefined) return undefined;
+      const etag = recordedEtag(scheme, info.etag);
+      return etag === undefined ? { size: info.size } : { size: info.size, etag };
+    };
+    // Downloads one object into the cache's temp area and hashes it.
+    const fetchOne = async (key: string): Promise<{ temp: string; md5: string; size: number }> => {
+      mkdirSync(repo.cacheDir, { recursive: true });
+      const temp = tempNameFor(resolve(repo.cacheDir, 'import'));
+      temps.push(temp);
+      await storage.download(key, temp);
+      return { temp, md5: await md5File(temp), size: statSync(temp).size };
+    };
+    const single = await describe(name);
+    let keys: string[];
+    if (single !== undefined) {
+      keys = [name];
+    } else {
+      keys = [];
+      for await (const key of storage.list(`${name}/`)) keys.push(key);
+      if (keys.length === 0) {
+        throw new SluiceError('NOT_FOUND', `'${maskUrl(url)}' does not exist`, {
+          hint: 'check the URL and the credentials',
+        });
+      }
+    }
+    const limit = pLimit(8);
+    const files = await Promise.all(
+      keys.map((key) =>
+        limit(async () => {
+          const meta = single !== undefined ? single : await describe(key);
+          const fetched = download || !useEtag ? await fetchOne(key) : undefined;
+          return {
+            relpath: single !== undefined ? '' : key.slice(name.length + 1),
+            etag: meta?.etag,
+            fetched,
+            size: fetched?.size ?? meta?.size ?? 0,
+          };
+        }),
+      ),
+    );
+    const store = (): Promise<void> => {
+      for (const file of files) {
+        if (file.fetched !== undefined) repo.odb.addFile(file.fetched.temp, file.fetched.md5);
+      }
+      return Promise.resolve();
+    };
+    const totalSize = files.reduce((n, f) => n + f.size, 0);
+    const depKey = useEtag ? 'etag' : 'md5';
+    const depValue = (f: (typeof files)[number]): string | undefined =>
+      useEtag ? f.etag : f.fetched?.md5;
+    let dep: EntryObject;
+    let out: SourceState['out'];
+    if (single !== undefined) {
+      const file = files[0];
+      dep = {};
+      const value = depValue(file);
+      if (value !== undefined) dep[depKey] = value;
+      dep.size = file.size;
+      dep.hash = 'md5';
+      if (file.fetched !== undefined) out = { hash: file.fetched.md5, size: file.size };
+    } else {
+      // The dep's listing names each file by the checksum recorded for it, as DVC builds it.
+      const entries = files
+        .map((f) => ({ [depKey]: depValue(f) ?? '', relpath: f.relpath }))
+        .sort((a, b) => compareCodePoints(a.relpath, b.relpath));
+      const listing = pyJsonDumps(entries);
+      const depHash = dirObjectHash(listing);
+      dep = { md5: depHash, size: totalSize, nfiles: files.length, hash: 'md5' };
+      if (files.every((f) => f.fetched !== undefined)) {
+        const outListing = serializeDirObject(
+          files.map((f) => ({ relpath: f.relpath, md5: f.fetched!.md5 })),
+        );
+        const outHash = dirObjectHash(outListing);
+        out = { hash: outHash, size: totalSize, nfiles: files.length };
+        const storeFiles = store;
+        const storeAll = async (): Promise<void> => {
+          await storeFiles();
+          repo.odb.addBytes(outHash, outListing);
+          repo.odb.addBytes(depHash, listing);
+        };
+        return {
+          dep,
+          out,
+          ...(download ? { store: storeAll } : {}),
+          cleanup,
+        };
+      }
+    }
+    return { dep, ...(out === undefined ? {} : { out }), ...(download ? { store } : {}), cleanup };
+  } catch (error) {
+    cleanup();
+    throw error;
+  } finally {
+    await storage.close();
+  }
+}
+
 async function sourceState(
   repo: Repo,
   url: string,
   cwd: string,
   download: boolean,
+  fsConfig: Record<string, string> = {},
 ): Promise<SourceState> {
   if (isLocal(url)) return localSource(repo, localPath(url, cwd), download);
   const scheme = schemeOf(url);
   if (scheme === 'http' || scheme === 'https') return httpSource(repo, url, download);
+  if (CLOUD_SCHEMES.has(scheme)) return cloudSource(repo, url, download, fsConfig);
   throw new SluiceError('BAD_ARGUMENTS', `import-url does not support ${scheme}:// yet`, {
-    hint: 'supported: local paths, http://, https://',
+    hint: 'supported: local paths, http(s)://, s3://, azure://, gs://, ssh://',
   });
 }
 
@@ -179,16 +348,20 @@ export async function importUrl(
   const shown = local ? localPath(url, options.cwd) : url;
   let data: EntryObject;
   let state: SourceState | undefined;
+  const fsConfig = options.fsConfig ?? {};
+  const withFsConfig = (dep: EntryObject): EntryObject =>
+    Object.keys(fsConfig).length === 0 ? dep : { ...dep, fs_config: { ...fsConfig } };
   if (options.noExec === true) {
     data = {
       frozen: true,
-      deps: [{ hash: 'md5', path: depPath }],
+      deps: [withFsConfig({ hash: 'md5', path: depPath })],
       outs: [{ hash: 'md5', path: outPath }],
     };
   } else {
-    state = await sourceState(repo, url, options.cwd, options.noDownload !== true);
+    state = await sourceState(repo, url, options.cwd, options.noDownload !== true, fsConfig);
     const outs = [outEntry(outPath, options.noDownload === true ? undefined : state.out)];
-    const body: EntryObject = { frozen: true, deps: [{ ...state.dep, path: depPath }], outs };
+    const deps = [withFsConfig({ ...state.dep, path: depPath })];
+    const body: EntryObject = { frozen: true, deps, outs };
     data = { md5: computeStageMd5(body), ...body };
   }
   try {
@@ -216,7 +389,7 @@ export async function importUrl(
 export async function updateImportUrl(
   repo: Repo,
   dvcFile: string,
-  options: { noDownload?: boolean },
+  options: { noDownload?: boolean; rev?: string; jobs?: number },
 ): Promise<{ changed: boolean }> {
   const text = readFileSync(repo.abs(dvcFile), 'utf8');
   const parsed = parseYamlFile(text, dvcFile).data as EntryObject;
@@ -227,15 +400,28 @@ export async function updateImportUrl(
   }
   const dep = deps[0] as EntryObject;
   const out = outs[0] as EntryObject;
-  if (typeof dep.path !== 'string' || typeof out.path !== 'string' || dep.repo !== undefined) {
-    throw new SluiceError('BAD_ARGUMENTS', `'${dvcFile}' is not an import-url stage`, {
-      hint: 'updating imports from other repositories is not supported yet',
+  if (typeof dep.repo === 'object' && dep.repo !== null) {
+    const { updateRepoImport } = await import('./importRepo.js');
+    return updateRepoImport(repo, dvcFile, parsed, text, options);
+  }
+  if (typeof dep.path !== 'string' || typeof out.path !== 'string') {
+    throw new SluiceError('BAD_ARGUMENTS', `'${dvcFile}' is not an import-url stage`);
+  }
+  if (options.rev !== undefined) {
+    throw new SluiceError('BAD_ARGUMENTS', `--rev applies to imports from git repositories`, {
+      hint: `'${dvcFile}' imports a URL`,
     });
   }
   const fileDir = posix.dirname(dvcFile) === '.' ? '' : posix.dirname(dvcFile);
   const url = isLocal(dep.path) ? repo.abs(posix.join(fileDir, dep.path)) : dep.path;
   const download = options.noDownload !== true;
-  const state = await sourceState(repo, url, repo.root, download);
+  const fsConfig =
+    typeof dep.fs_config === 'object' && dep.fs_config !== null
+      ? Object.fromEntries(
+          Object.entries(dep.fs_config as EntryObject).map(([k, v]) => [k, String(v)]),
+        )
+      : {};
+  const state = await sourceState(repo, url, repo.root, download, fsConfig);
   const sameDep = ['md5', 'checksum', 'etag', 'size', 'nfiles'].every(
     (k) => state.dep[k] === dep[k],
   );
@@ -249,7 +435,9 @@ export async function updateImportUrl(
   } finally {
     state.cleanup?.();
   }
-  const newDep: EntryObject = { ...state.dep, path: dep.path };
+  const newDep: EntryObject = { ...dep };
+  for (const key of ['md5', 'etag', 'checksum', 'size', 'nfiles']) delete newDep[key];
+  Object.assign(newDep, state.dep);
   const newOut = outEntry(out.path, download ? state.out : undefined);
   const body: EntryObject = { ...parsed, deps: [newDep], outs: [newOut] };
   delete body.md5;

@@ -28,6 +28,12 @@ export interface RemoteStorage {
 
   delete(key: string): Promise<void>;
 
+  /**
+   * Size and checksum of one object, for `import-url` (optional: only the object stores that
+   * DVC records an ETag for implement it). Undefined when the object does not exist.
+   */
+  info?(key: string): Promise<ObjectInfo | undefined>;
+
   /** Releases connections. */
   close(): Promise<void>;
 }
@@ -39,6 +45,13 @@ export interface StorageCapabilities {
   listPrefixLength: 2 | 3;
   /** Default number of parallel transfers. */
   defaultJobs: number;
+}
+
+/** What an object store says about one object. */
+export interface ObjectInfo {
+  size: number;
+  /** The ETag exactly as the service sends it (S3 and Azure quote it, GCS sends base64). */
+  etag?: string;
 }
 
 /** Options of a `['remote "name"']` section (url, endpointurl, keyfile, user, password, …). */

@@ -5,7 +5,13 @@ import type {
   StoragePipelineOptions,
 } from '@azure/storage-blob';
 import { SluiceError } from '../../errors.js';
-import { maskUrl, RemoteNotFoundError, type RemoteConfig, type RemoteStorage } from '../storage.js';
+import {
+  maskUrl,
+  RemoteNotFoundError,
+  type ObjectInfo,
+  type RemoteConfig,
+  type RemoteStorage,
+} from '../storage.js';
 import {
   authFailed,
   errorField,
@@ -52,6 +58,20 @@ export class AzureStorage implements RemoteStorage {
   async exists(key: string): Promise<boolean> {
     try {
       return await this.container.getBlobClient(joinKey(this.root, key)).exists();
+    } catch (error) {
+      throw this.translate(error, key);
+    }
+  }
+
+  async info(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const blob = this.container.getBlobClient(joinKey(this.root, key));
+      if (!(await blob.exists())) return undefined;
+      const properties = await blob.getProperties();
+      return {
+        size: properties.contentLength ?? 0,
+        ...(properties.etag === undefined ? {} : { etag: properties.etag }),
+      };
     } catch (error) {
       throw this.translate(error, key);
     }

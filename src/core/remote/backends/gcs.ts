@@ -7,7 +7,13 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { Bucket, StorageOptions } from '@google-cloud/storage';
 import { SluiceError } from '../../errors.js';
-import { maskUrl, RemoteNotFoundError, type RemoteConfig, type RemoteStorage } from '../storage.js';
+import {
+  maskUrl,
+  RemoteNotFoundError,
+  type ObjectInfo,
+  type RemoteConfig,
+  type RemoteStorage,
+} from '../storage.js';
 import {
   authFailed,
   errorField,
@@ -71,6 +77,21 @@ export class GcsStorage implements RemoteStorage {
     try {
       const [found] = await this.bucket.file(joinKey(this.root, key)).exists();
       return found;
+    } catch (error) {
+      throw this.translate(error, key);
+    }
+  }
+
+  async info(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const file = this.bucket.file(joinKey(this.root, key));
+      const [found] = await file.exists();
+      if (!found) return undefined;
+      const [metadata] = await file.getMetadata();
+      return {
+        size: Number(metadata.size ?? 0),
+        ...(typeof metadata.etag === 'string' ? { etag: metadata.etag } : {}),
+      };
     } catch (error) {
       throw this.translate(error, key);
     }

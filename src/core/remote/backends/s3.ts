@@ -15,7 +15,13 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { SluiceError } from '../../errors.js';
-import { maskUrl, RemoteNotFoundError, type RemoteConfig, type RemoteStorage } from '../storage.js';
+import {
+  maskUrl,
+  RemoteNotFoundError,
+  type ObjectInfo,
+  type RemoteConfig,
+  type RemoteStorage,
+} from '../storage.js';
 import {
   authFailed,
   boolOption,
@@ -86,6 +92,21 @@ export class S3Storage implements RemoteStorage {
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
+      throw this.translate(error, key);
+    }
+  }
+
+  async info(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const head = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }),
+      );
+      return {
+        size: head.ContentLength ?? 0,
+        ...(head.ETag === undefined ? {} : { etag: head.ETag }),
+      };
+    } catch (error) {
+      if (isNotFound(error) && errorField(error, 'name') !== 'NoSuchBucket') return undefined;
       throw this.translate(error, key);
     }
   }
