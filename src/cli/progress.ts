@@ -47,3 +47,17 @@ export class ProgressBar {
     this.drawn = false;
   }
 }
+
+/**
+ * A bar fed by the repo's per-file events (files hashed, cached or checked out, and their
+ * bytes): a 100k-file `add` or a first `status` shows it moving.
+ */
+export function fileProgress(
+  repo: { onFileDone: ((files: number, bytes: number) => void) | undefined },
+  label: string,
+  enabled: boolean,
+): ProgressBar {
+  const bar = new ProgressBar(label, undefined, enabled);
+  repo.onFileDone = (files, bytes) => bar.tick(files, bytes);
+  return bar;
+}

@@ -33,19 +33,17 @@ export function registerAdd(program: Command): void {
           throw new SluiceError('NOT_FOUND', `no files match ${targets.join(', ')}`);
         }
       }
-      const { ProgressBar } = await import('../progress.js');
-      const bar = new ProgressBar('Adding', expanded.length, ctx.ui.isTTY);
-      const result = await repo.withLock(() =>
-        add(repo, expanded, {
-          cwd: ctx.cwd,
-          noCommit: !flags.commit,
-          ...(flags.out === undefined ? {} : { out: flags.out }),
-          onProgress: (e) => {
-            if (e.phase === 'done') bar.tick();
-          },
-        }),
-      );
-      bar.finish();
+      const { fileProgress } = await import('../progress.js');
+      const bar = fileProgress(repo, 'Adding', ctx.ui.isTTY);
+      const result = await repo
+        .withLock(() =>
+          add(repo, expanded, {
+            cwd: ctx.cwd,
+            noCommit: !flags.commit,
+            ...(flags.out === undefined ? {} : { out: flags.out }),
+          }),
+        )
+        .finally(() => bar.finish());
       await gitHint(ctx, repo, result.gitFiles);
     });
 }

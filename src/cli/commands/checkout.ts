@@ -23,16 +23,20 @@ export function registerCheckout(program: Command): void {
       const repo = await openRepo(ctx, command);
       const { checkout, checkoutFailureError } = await import('../../core/ops/checkout.js');
       const { renderCheckoutLines, summarizeChanges } = await import('../render/statusText.js');
-      const result = await repo.withLock(() =>
-        Promise.resolve(
-          checkout(repo, targets, {
-            cwd: ctx.cwd,
-            force: flags.force === true,
-            relink: flags.relink === true,
-            allowMissing: flags.allowMissing === true,
-          }),
-        ),
-      );
+      const { fileProgress } = await import('../progress.js');
+      const bar = fileProgress(repo, 'Checking out', ctx.ui.isTTY);
+      const result = await repo
+        .withLock(() =>
+          Promise.resolve(
+            checkout(repo, targets, {
+              cwd: ctx.cwd,
+              force: flags.force === true,
+              relink: flags.relink === true,
+              allowMissing: flags.allowMissing === true,
+            }),
+          ),
+        )
+        .finally(() => bar.finish());
       if (flags.summary === true) {
         ctx.ui.out(
           summarizeChanges({

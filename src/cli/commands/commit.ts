@@ -11,9 +11,11 @@ export function registerCommit(program: Command): void {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
       const { commit } = await import('../../core/ops/commit.js');
-      const { files } = await repo.withLock(() =>
-        commit(repo, targets, { cwd: ctx.cwd, force: flags.force === true }),
-      );
+      const { fileProgress } = await import('../progress.js');
+      const bar = fileProgress(repo, 'Committing', ctx.ui.isTTY);
+      const { files } = await repo
+        .withLock(() => commit(repo, targets, { cwd: ctx.cwd, force: flags.force === true }))
+        .finally(() => bar.finish());
       await gitHint(ctx, repo, files);
     });
 }

@@ -44,12 +44,16 @@ export function registerStatus(program: Command): void {
       const { StageIndex } = await import('../../core/stage/stageIndex.js');
       const { repoStatus } = await import('../../core/ops/stageStatus.js');
       const { stagesForTargets } = await import('../../core/ops/checkout.js');
-      const result = await repo.withLock(() => {
-        const index = StageIndex.load(repo);
-        const cwdRel = repo.rel(ctx.cwd);
-        const stages = stagesForTargets(index, targets, cwdRel);
-        return Promise.resolve({ stages, status: repoStatus(repo, index, stages, cwdRel) });
-      });
+      const { fileProgress } = await import('../progress.js');
+      const bar = fileProgress(repo, 'Hashing', ctx.ui.isTTY);
+      const result = await repo
+        .withLock(() => {
+          const index = StageIndex.load(repo);
+          const cwdRel = repo.rel(ctx.cwd);
+          const stages = stagesForTargets(index, targets, cwdRel);
+          return Promise.resolve({ stages, status: repoStatus(repo, index, stages, cwdRel) });
+        })
+        .finally(() => bar.finish());
       const changed = Object.keys(result.status).length > 0;
       if (ctx.global.quiet === true) {
         process.exitCode = changed ? 1 : 0;

@@ -154,9 +154,17 @@ export async function hashAndCache(
   const files: HashedFile[] = [];
   let size = 0;
   for (const [i, file] of walked.entries()) {
-    const md5 =
-      hashes?.[i] ??
-      (await cacheOneFile(repo, file.absPath, `${repoRel}/${file.relpath}`, file.stats, hardlink));
+    let md5 = hashes?.[i];
+    if (md5 === undefined) {
+      md5 = await cacheOneFile(
+        repo,
+        file.absPath,
+        `${repoRel}/${file.relpath}`,
+        file.stats,
+        hardlink,
+      );
+      repo.onFileDone?.(1, file.stats.size);
+    }
     size += file.stats.size;
     files.push({ relpath: file.relpath, md5, size: file.stats.size });
   }
@@ -206,6 +214,13 @@ async function cacheInParallel(
       paths: batch.map((job) => job.file.absPath),
       known: batch.map((job) => job.known),
     })),
+    (index) => {
+      const batch = batches[index] ?? [];
+      repo.onFileDone?.(
+        batch.length,
+        batch.reduce((sum, job) => sum + job.file.stats.size, 0),
+      );
+    },
   );
   if (results === undefined) return undefined;
   for (const [b, batch] of batches.entries()) {
@@ -380,7 +395,9 @@ function checkoutDir(
     mkdirSync(dirname(target), { recursive: true });
     // A .dir listing records no exec bits, so files of a folder are checked out plain.
     repo.linker.link(repo.odb.oidPath(entry.md5, name), target, false);
-    repo.hashCache.set(`${out.repoPath}/${entry.relpath}`, statSync(target), entry.md5, name);
+    const placed = statSync(target);
+    repo.hashCache.set(`${out.repoPath}/${entry.relpath}`, placed, entry.md5, name);
+    repo.onFileDone?.(1, placed.size);
   }
   // Files the listing does not have are removed, so the folder matches its record exactly.
   for (const relpath of current.keys()) {

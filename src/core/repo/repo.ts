@@ -52,6 +52,8 @@ export class Repo {
   readonly links: LinkRecord;
   private readonly lockFile: RepoLock;
   private linkerInstance: Linker | undefined;
+  /** Told of every file hashed, cached or checked out, with its size (for progress bars). */
+  onFileDone: ((files: number, bytes: number) => void) | undefined;
 
   private constructor(
     readonly root: string,
@@ -95,7 +97,12 @@ export class Repo {
   }
 
   get hashContext(): HashContext {
-    return { hashCache: this.hashCache, ignore: this.ignore };
+    const onFileDone = this.onFileDone;
+    return {
+      hashCache: this.hashCache,
+      ignore: this.ignore,
+      ...(onFileDone === undefined ? {} : { onBytesHashed: (bytes) => onFileDone(1, bytes) }),
+    };
   }
 
   /** Runs `fn` holding the repo lock, then saves the hash cache. */
