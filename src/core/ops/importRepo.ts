@@ -26,6 +26,7 @@ import {
   type Materialized,
 } from './externalRepo.js';
 import { ignoreOutputs } from './ignoreOutputs.js';
+import { importedOutEntry } from './importUrl.js';
 
 /** `sluice import` / `sluice get` / `sluice update` of data that lives in another git repo. */
 
@@ -67,15 +68,6 @@ function clonesDir(repo: Repo): string {
   return join(repo.tmpDir, 'sluice', 'clones');
 }
 
-function outEntry(path: string, data: Materialized | undefined): EntryObject {
-  if (data === undefined) return { hash: 'md5', path };
-  const entry: EntryObject = { md5: data.hash, size: data.size };
-  if (data.nfiles !== undefined) entry.nfiles = data.nfiles;
-  entry.hash = 'md5';
-  entry.path = path;
-  return entry;
-}
-
 /** `sluice import URL PATH`: a frozen `.dvc` file whose dep names the repo and its commit. */
 export async function importRepo(
   repo: Repo,
@@ -105,7 +97,7 @@ export async function importRepo(
     data = {
       frozen: true,
       deps: [{ path, repo: repoInfo }],
-      outs: [outEntry(outPath, undefined)],
+      outs: [importedOutEntry(outPath, undefined)],
     };
   } else {
     const ext = await openExternalRepo(url, options.rev, options.cwd, clonesDir(repo));
@@ -120,7 +112,7 @@ export async function importRepo(
     const body: EntryObject = {
       frozen: true,
       deps: [{ path, repo: repoInfo }],
-      outs: [outEntry(outPath, materialized)],
+      outs: [importedOutEntry(outPath, materialized)],
     };
     data = { md5: computeStageMd5(body), ...body };
   }

@@ -312,7 +312,11 @@ async function sourceState(
   });
 }
 
-function outEntry(path: string, out: SourceState['out'] | undefined): EntryObject {
+/** The `outs` entry of an import's `.dvc` file: just the path until the data is there. */
+export function importedOutEntry(
+  path: string,
+  out: { hash: string; size: number; nfiles?: number | undefined } | undefined,
+): EntryObject {
   if (out === undefined) return { hash: 'md5', path };
   const entry: EntryObject = { md5: out.hash, size: out.size };
   if (out.nfiles !== undefined) entry.nfiles = out.nfiles;
@@ -359,7 +363,7 @@ export async function importUrl(
     };
   } else {
     state = await sourceState(repo, url, options.cwd, options.noDownload !== true, fsConfig);
-    const outs = [outEntry(outPath, options.noDownload === true ? undefined : state.out)];
+    const outs = [importedOutEntry(outPath, options.noDownload === true ? undefined : state.out)];
     const deps = [withFsConfig({ ...state.dep, path: depPath })];
     const body: EntryObject = { frozen: true, deps, outs };
     data = { md5: computeStageMd5(body), ...body };
@@ -438,7 +442,7 @@ export async function updateImportUrl(
   const newDep: EntryObject = { ...dep };
   for (const key of ['md5', 'etag', 'checksum', 'size', 'nfiles']) delete newDep[key];
   Object.assign(newDep, state.dep);
-  const newOut = outEntry(out.path, download ? state.out : undefined);
+  const newOut = importedOutEntry(out.path, download ? state.out : undefined);
   const body: EntryObject = { ...parsed, deps: [newDep], outs: [newOut] };
   delete body.md5;
   const { md5: _old, ...rest } = body;

@@ -10,7 +10,7 @@ import { saveDvcFile, syncRecordedState } from '../stage/dvcFile.js';
 import { readRecordedState, type EntryObject } from '../stage/entries.js';
 import type { Stage } from '../stage/stage.js';
 import { PIPELINE_FILE, StageIndex } from '../stage/stageIndex.js';
-import { hashPath } from '../workspace/hashPath.js';
+import { hashPath, type PathHash } from '../workspace/hashPath.js';
 import { PipelineGraph } from './graph.js';
 import { PipelineFile } from './pipelineFile.js';
 import { findRunCache, isRunCacheable, saveRunCache } from './runCache.js';
@@ -313,13 +313,7 @@ class ReproRunner {
     }
     for (const dep of stage.deps) {
       if (dep.repoPath === undefined || dep.params !== undefined) continue;
-      const now = hashPath(
-        this.repo.hashContext,
-        this.repo.abs(dep.repoPath),
-        dep.repoPath,
-        'md5',
-        { listing: false },
-      );
+      const now = this.hashDependency(dep.repoPath);
       if (now === undefined) {
         throw new SluiceError(
           'NOT_FOUND',
@@ -373,19 +367,20 @@ class ReproRunner {
   }
 
   /** Restores outputs from a run-cache entry for the current deps; false when there is none. */
+  /** A dependency's current hash and totals (no listing: deps record only those). */
+  private hashDependency(repoPath: string): PathHash | undefined {
+    return hashPath(this.repo.hashContext, this.repo.abs(repoPath), repoPath, 'md5', {
+      listing: false,
+    });
+  }
+
   private restoreFromRunCache(stage: Stage): boolean {
     if (stage.kind !== 'pipeline' || !isRunCacheable(stage, false)) return false;
     // The key is built from the deps as they are now.
     const saved = stage.deps.map((d) => d.recorded);
     for (const dep of stage.deps) {
       if (dep.repoPath === undefined || dep.params !== undefined) continue;
-      const now = hashPath(
-        this.repo.hashContext,
-        this.repo.abs(dep.repoPath),
-        dep.repoPath,
-        'md5',
-        { listing: false },
-      );
+      const now = this.hashDependency(dep.repoPath);
       if (now === undefined) return false;
       dep.recorded = {
         hash: { name: 'md5', value: now.hash },
