@@ -147,11 +147,24 @@ interface FileSource {
 
 export class UiApp {
   private readonly commitGraphs = new Map<string, Promise<GraphPayload>>();
+  private readonly workspaceGraphs = new Map<string, Promise<GraphPayload>>();
 
   constructor(readonly repo: Repo) {}
 
   async graph(rev: string, metrics = true): Promise<GraphPayload> {
-    if (rev === 'workspace') return buildGraph(this.repo, rev, { metrics });
+    if (rev === 'workspace') {
+      // Requests that arrive while the workspace is being read share that reading: under a burst
+      // (a page load fires many at once) the status is computed once, not once per request.
+      const key = String(metrics);
+      let pending = this.workspaceGraphs.get(key);
+      if (pending === undefined) {
+        pending = buildGraph(this.repo, rev, { metrics }).finally(() =>
+          this.workspaceGraphs.delete(key),
+        );
+        this.workspaceGraphs.set(key, pending);
+      }
+      return pending;
+    }
     // a commit never changes: keep its graph
     const git = this.repo.git;
     const sha = git === null ? rev : ((await git.tryResolveRev(rev)) ?? rev);

@@ -9,6 +9,8 @@ interface ConfigFlags extends LevelFlags {
   showOrigin?: boolean;
 }
 
+const SECRET_OPTION = /password|secret|token|access_key|account_key|connection_string|passphrase/i;
+
 export function registerConfig(program: Command): void {
   const config = program
     .command('config')
@@ -40,8 +42,16 @@ export function registerConfig(program: Command): void {
         const dvcDir = root === undefined ? null : join(root, '.dvc');
         const cfg = await Config.load(dvcDir);
         if (flags.list === true) {
+          const { maskUrl } = await import('../../core/remote/storage.js');
           for (const item of cfg.list(level)) {
-            const line = `${item.name}=${formatConfigValue(item.value)}`;
+            // A listing is pasted into issues and logs: credentials are masked (an option asked
+            // for by name still prints its value).
+            const shown = SECRET_OPTION.test(item.key)
+              ? '***'
+              : typeof item.value === 'string'
+                ? maskUrl(item.value)
+                : formatConfigValue(item.value);
+            const line = `${item.name}=${shown}`;
             ctx.ui.data(flags.showOrigin === true ? `${cfg.fileOf(item.level)}\t${line}` : line);
           }
           return;

@@ -10,6 +10,7 @@ export interface DirEntry {
 // eslint-disable-next-line no-control-regex
 const NEEDS_ESCAPE = /[\\"\u0000-\u001f\u007f-\uffff]/;
 const SURROGATE = /[\ud800-\udfff]/;
+const MD5 = /^[0-9a-f]{32}$/;
 
 function byUtf16(a: DirEntry, b: DirEntry): number {
   return a.relpath < b.relpath ? -1 : a.relpath > b.relpath ? 1 : 0;
@@ -61,10 +62,37 @@ export function parseDirObject(data: Buffer, oid: string): DirEntry[] {
     if (typeof md5 !== 'string' || typeof relpath !== 'string') {
       throw corrupt(oid, 'an entry lacks md5 or relpath');
     }
+    if (!MD5.test(md5)) {
+      throw new SluiceError('BAD_PATH', `refusing invalid md5 '${md5}' listed in '${oid}'`);
+    }
     assertSafeRelpath(relpath, oid);
+    // A folder walk never lists `.git`; a listing that does would plant a repository config
+    // (and its hooks) inside the workspace.
+    if (relpath.split('/').includes('.git')) {
+      throw new SluiceError(
+        'BAD_PATH',
+        `refusing path '${relpath}' inside .git, listed in '${oid}'`,
+      );
+    }
     entries.push({ md5, relpath });
   }
+  assertNoFileIsAFolder(entries, oid);
   return entries;
+}
+
+/** `a` and `a/b` cannot both be files: such a listing is forged, and checkout would half-fail. */
+function assertNoFileIsAFolder(entries: DirEntry[], oid: string): void {
+  const files = new Set(entries.map((e) => e.relpath));
+  for (const { relpath } of entries) {
+    for (let i = relpath.indexOf('/'); i !== -1; i = relpath.indexOf('/', i + 1)) {
+      if (files.has(relpath.slice(0, i))) {
+        throw new SluiceError(
+          'BAD_PATH',
+          `refusing '${oid}': '${relpath.slice(0, i)}' is listed both as a file and as a folder`,
+        );
+      }
+    }
+  }
 }
 
 export function assertSafeRelpath(relpath: string, source: string): void {
@@ -73,7 +101,11 @@ export function assertSafeRelpath(relpath: string, source: string): void {
     relpath.length === 0 ||
     relpath.startsWith('/') ||
     relpath.includes('\0') ||
-    segments.some((s) => s === '..' || s === '.' || s === '')
+    segments.some((s) => s === '..' || s === '.' || s === '') ||
+    // A backslash is an ordinary character of a POSIX name but a separator to DVC on Windows:
+    // `..\\x` or `\\x` is refused too, so what is safe here is safe there.
+    relpath.startsWith('\\') ||
+    relpath.split(/[\\/]/).some((s) => s === '..')
   ) {
     throw new SluiceError('BAD_PATH', `refusing unsafe path '${relpath}' listed in '${source}'`);
   }

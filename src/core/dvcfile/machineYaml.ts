@@ -1,6 +1,7 @@
 import jsYaml from 'js-yaml';
 import { PyFloat } from '../util/pyjson.js';
 import { parseYamlFile } from './yamlFormat.js';
+import { mayHaveYamlAliases, yamlNestingTooDeep } from './yamlLimits.js';
 
 /**
  * A float that is integral in value (`1.0`, `2e3`) must stay a float, as in Python, so that a
@@ -27,6 +28,10 @@ const MACHINE_SCHEMA = jsYaml.CORE_SCHEMA.extend({ implicit: [floatType] });
  * 1,000-stage lock. On any error the round-trip parser is asked again, for its precise message.
  */
 export function loadMachineYaml(text: string, fileLabel: string): unknown {
+  // js-yaml shares aliased values and has no alias limit: anything unusual goes to the
+  // round-trip parser, which refuses YAML bombs and deep nesting.
+  if (mayHaveYamlAliases(text) || yamlNestingTooDeep(text))
+    return parseYamlFile(text, fileLabel).data;
   try {
     return jsYaml.load(text, { schema: MACHINE_SCHEMA, json: false }) ?? {};
   } catch {

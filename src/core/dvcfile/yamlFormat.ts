@@ -9,6 +9,7 @@
 import * as YAML from 'yaml';
 import { DvcFileError } from '../errors.js';
 import { PyFloat, pyFloatRepr } from '../util/pyjson.js';
+import { MAX_YAML_DEPTH as MAX_DEPTH, yamlNestingTooDeep } from './yamlLimits.js';
 
 // ---------------------------------------------------------------------------------------------
 // Resolver (ruamel.yaml `resolver.py`, YAML 1.2 entries, with their first-character filters)
@@ -133,7 +134,6 @@ const RUAMEL_TAGS: YAML.ScalarTag[] = [
 // Parsing
 // ---------------------------------------------------------------------------------------------
 
-const MAX_DEPTH = 1000;
 const MAX_ALIAS_COUNT = 100;
 
 const lineCounters = new WeakMap<YAML.Document, YAML.LineCounter>();
@@ -155,36 +155,6 @@ function parseDoc(text: string, lineCounter: YAML.LineCounter): YAML.Document {
     keepSourceTokens: false,
     lineCounter,
   });
-}
-
-/** Quick structural pre-check: the composer recurses, so refuse pathological nesting early. */
-function nestingTooDeep(text: string): boolean {
-  let depth = 0;
-  let inSingle = false;
-  let inDouble = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inDouble) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inDouble = false;
-      continue;
-    }
-    if (inSingle) {
-      if (c === 0x27) inSingle = false;
-      continue;
-    }
-    if (c === 0x5b || c === 0x7b) {
-      if (++depth > MAX_DEPTH) return true;
-    } else if (c === 0x5d || c === 0x7d) {
-      if (depth > 0) depth--;
-    } else if (c === 0x0a) {
-      // Block indentation deeper than MAX_DEPTH columns is also refused.
-      let j = i + 1;
-      while (j < text.length && (text.charCodeAt(j) === 0x20 || text.charCodeAt(j) === 0x2d)) j++;
-      if (j - i - 1 > MAX_DEPTH * 2) return true;
-    }
-  }
-  return false;
 }
 
 function errorPosition(
@@ -215,7 +185,7 @@ function measureDepth(value: unknown, depth: number): number {
  */
 export function parseYamlFile(text: string, fileLabel: string): ParsedYaml {
   const src = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  if (nestingTooDeep(src)) {
+  if (yamlNestingTooDeep(src)) {
     throw new DvcFileError(fileLabel, 'YAML file structure is corrupted: nesting is too deep');
   }
   const lc = new YAML.LineCounter();

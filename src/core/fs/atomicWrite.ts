@@ -3,12 +3,25 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
+/** Most file systems allow 255 bytes per name; the temp suffix must not push a name past it. */
+const MAX_NAME_BYTES = 255;
+const SUFFIX_BYTES = 32;
+
 /** A temporary name in the same folder as `path`, so that the final rename is atomic. */
 export function tempNameFor(path: string): string {
-  return join(
-    dirname(path),
-    `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-  );
+  let base = basename(path);
+  if (Buffer.byteLength(base) > MAX_NAME_BYTES - SUFFIX_BYTES) {
+    // Cut whole code points, so a long non-ASCII name still gives a valid UTF-8 temp name.
+    const kept: string[] = [];
+    let bytes = 0;
+    for (const ch of base) {
+      bytes += Buffer.byteLength(ch);
+      if (bytes > MAX_NAME_BYTES - SUFFIX_BYTES) break;
+      kept.push(ch);
+    }
+    base = kept.join('');
+  }
+  return join(dirname(path), `.${base}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
 /** Writes `data` to a temporary file beside `path`, then renames it over `path`. */

@@ -18,6 +18,11 @@ import {
 import type { ParseCache } from '../cache/parseCache.js';
 import { DvcFileError, SluiceError } from '../errors.js';
 import {
+  NESTING_TOO_DEEP,
+  yamlDocumentProblem,
+  yamlNestingTooDeep,
+} from '../dvcfile/yamlLimits.js';
+import {
   checkSyntax,
   Context,
   foreachIterations,
@@ -417,6 +422,7 @@ export function parseDvcYaml(text: string, file: string): ParsedDvcYaml {
   lineCounter = new LineCounter();
   const lc = lineCounter;
   let doc: Document;
+  if (yamlNestingTooDeep(text)) fail(file, NESTING_TOO_DEEP);
   try {
     doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: false });
   } catch (error) {
@@ -427,6 +433,8 @@ export function parseDvcYaml(text: string, file: string): ParsedDvcYaml {
     const lp = lc.linePos(yamlErr.pos[0]);
     fail(file, yamlErr.message.split('\n')[0] ?? 'invalid YAML', { line: lp.line, column: lp.col });
   }
+  const bounded = yamlDocumentProblem(doc);
+  if (bounded !== undefined) fail(file, bounded);
 
   try {
     if (doc.contents != null && !(isScalar(doc.contents) && doc.contents.value == null)) {

@@ -5,6 +5,11 @@
 import { posix } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { type Alias, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import {
+  NESTING_TOO_DEEP,
+  yamlDocumentProblem,
+  yamlNestingTooDeep,
+} from '../dvcfile/yamlLimits.js';
 import { SluiceError } from '../errors.js';
 import { PyFloat } from '../util/pyjson.js';
 
@@ -54,10 +59,16 @@ export function yamlNodeToValue(node: unknown, depth = 0): unknown {
 
 /** Parses YAML text into plain values (floats as PyFloat); aliases are expanded. */
 export function parseYamlValue(text: string, label: string): unknown {
+  if (yamlNestingTooDeep(text)) {
+    throw new SluiceError('FAILED', `unable to read '${label}': ${NESTING_TOO_DEEP}`);
+  }
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   const err = doc.errors[0];
   if (err !== undefined)
     throw new SluiceError('FAILED', `unable to read '${label}': ${err.message}`);
+  const bounded = yamlDocumentProblem(doc);
+  if (bounded !== undefined)
+    throw new SluiceError('FAILED', `unable to read '${label}': ${bounded}`);
   return yamlNodeToValue(expandAliases(doc.contents, doc));
 }
 
@@ -101,6 +112,7 @@ export function parseParamsFile(relPath: string, text: string): ParamsTree {
     else if (ext === '.py') data = parsePythonParams(text);
     else if (ext === '.json') {
       // The YAML parser keeps `1.0` as a float, which JSON.parse would not.
+      if (yamlNestingTooDeep(text)) throw new Error(NESTING_TOO_DEEP);
       const doc = parseDocument(text, { uniqueKeys: false, schema: 'core' });
       const err = doc.errors[0];
       if (err !== undefined) throw new Error(err.message);

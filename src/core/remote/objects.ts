@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { assertObjectId } from '../cache/objectStore.js';
 import type { HashName } from '../hash/hashFile.js';
 import { outputsAtRevision, type RevisionScope } from '../ops/revisionObjects.js';
 import { stagesForTargets } from '../ops/checkout.js';
@@ -82,6 +83,7 @@ export async function collectUsedOutputs(
 
 /** The remote key of an object: DVC 3's `files/md5/xx/…`, legacy objects at `xx/…`. */
 export function remoteKey(name: HashName, oid: string): string {
+  assertObjectId(oid);
   const rel = `${oid.slice(0, 2)}/${oid.slice(2)}`;
   return name === 'md5' ? `files/md5/${rel}` : rel;
 }
@@ -100,5 +102,11 @@ export function parseRemoteKey(key: string): { name: HashName; oid: string } | u
 
 /** `dir/file` names for the entries of a directory output, as DVC names them. */
 export function entryPath(dirPath: string, relpath: string): string {
+  // Relpaths were checked when the listing was parsed (no empty, `.` or `..` segments), so
+  // joining needs no normalising unless the folder's own path does.
+  const plain = dirPath !== '' && dirPath !== '.' && !dirPath.endsWith('/');
+  if (plain && !dirPath.includes('./') && !dirPath.includes('//')) {
+    return `${dirPath}/${relpath}`;
+  }
   return posix.join(dirPath, relpath);
 }

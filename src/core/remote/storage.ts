@@ -69,5 +69,7 @@ export class RemoteNotFoundError extends Error {
 
 /** Replaces the password of a URL (`scheme://user:secret@host`) with `***`. */
 export function maskUrl(url: string): string {
-  return url.replace(/^([a-z][\w+.-]*:\/\/[^/:@]*):[^/@]*@/i, '$1:***@');
+  // The last `@` before the path ends the credentials, as URL parsers read it: a password with
+  // an unescaped `@` is masked whole.
+  return url.replace(/^([a-z][\w+.-]*:\/\/[^/:@]*):[^/]*@/i, '$1:***@');
 }
