@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
+import { translateSystemError } from '../core/errors.js';
 import { buildProgram } from './program.js';
 import { Ui } from './ui.js';
 
@@ -8,11 +9,12 @@ export async function main(argv: string[]): Promise<number> {
   process.exitCode = 0;
   try {
     await program.parseAsync(argv, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
+  } catch (caught) {
+    if (caught instanceof CommanderError) {
       // --help and --version end through here too, with exit code 0
-      return error.exitCode === 0 ? 0 : 254;
+      return caught.exitCode === 0 ? 0 : 254;
     }
+    const error = translateSystemError(caught);
     const verbose = argv.includes('-v') || argv.includes('--verbose');
     new Ui(verbose, false).error(error);
     return typeof (error as { exitCode?: unknown }).exitCode === 'number'

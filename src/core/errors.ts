@@ -100,3 +100,19 @@ export function isNodeError(error: unknown): error is NodeJS.ErrnoException {
 export function errnoCode(error: unknown): string | undefined {
   return isNodeError(error) ? error.code : undefined;
 }
+
+/**
+ * An operating-system error that reached the CLI untranslated, as a SluiceError when it has a
+ * clear meaning for users (a full disk can strike any write, not only the ones the core wraps).
+ */
+export function translateSystemError(error: unknown): unknown {
+  if (error instanceof SluiceError || !isNodeError(error)) return error;
+  if (error.code === 'ENOSPC' || error.code === 'EDQUOT') {
+    const where = typeof error.path === 'string' ? ` while writing '${error.path}'` : '';
+    return new SluiceError('NO_SPACE', `no space left on device${where}`, {
+      hint: 'free some space and run the command again',
+      cause: error,
+    });
+  }
+  return error;
+}

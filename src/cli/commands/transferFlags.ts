@@ -74,9 +74,13 @@ export function reportFailures(ctx: CommandContext, failed: ObjectProblem[]): vo
   for (const f of failed) ctx.ui.info(`ERROR: '${f.path}' (${f.oid}): ${f.reason}`);
 }
 
+/** A full disk fails every remaining object the same way: one line says it all. */
+const NO_SPACE = /^no space left on device/i;
+
 /**
  * The end of push, fetch and pull: DVC's warning for missing objects, one line per failed
- * object, then an error with the count when any object did not move.
+ * object, then an error with the count when any object did not move. Objects that failed for
+ * lack of space are not listed one by one: the error says so once.
  */
 export function reportProblems(
   ctx: CommandContext,
@@ -84,14 +88,33 @@ export function reportProblems(
   what: { action: 'push' | 'fetch' | 'pull'; ignoreMissing?: boolean },
 ): SluiceError | undefined {
   if (what.ignoreMissing !== true) warnMissing(ctx, report.missing);
-  reportFailures(ctx, report.failed);
+  const noSpace = report.failed.filter((f) => NO_SPACE.test(f.reason));
+  reportFailures(
+    ctx,
+    report.failed.filter((f) => !NO_SPACE.test(f.reason)),
+  );
   const failed = report.failed.length + (what.ignoreMissing === true ? 0 : report.missing.length);
   if (failed === 0) return undefined;
   const files = `${failed} file${failed > 1 ? 's' : ''}`;
+  const cause = noSpace.length === 0 ? '' : ': no space left on device';
+  const options =
+    noSpace.length === 0
+      ? {}
+      : {
+          hint:
+            what.action === 'push'
+              ? 'free some space on the remote and run the command again'
+              : 'free some space and run the command again',
+        };
   return what.action === 'push'
-    ? new SluiceError('REMOTE', `failed to push data to the cloud - ${files} failed to upload`)
+    ? new SluiceError(
+        'REMOTE',
+        `failed to push data to the cloud - ${files} failed to upload${cause}`,
+        options,
+      )
     : new SluiceError(
         'REMOTE',
-        `failed to ${what.action} data from the cloud - ${files} failed to download`,
+        `failed to ${what.action} data from the cloud - ${files} failed to download${cause}`,
+        options,
       );
 }

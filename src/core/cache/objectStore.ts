@@ -155,7 +155,7 @@ export class ObjectStore {
       else renameSync(temp, final);
     } catch (error) {
       rmSync(temp, { force: true });
-      throw translateWriteError(error, source);
+      throw translateWriteError(error, source, `the cache (${this.cacheDir})`);
     }
     return hash;
   }
@@ -184,7 +184,7 @@ export class ObjectStore {
     } catch (error) {
       await copying.catch(() => undefined);
       rmSync(temp, { force: true });
-      throw translateWriteError(error, source);
+      throw translateWriteError(error, source, `the cache (${this.cacheDir})`);
     }
   }
 
@@ -278,10 +278,12 @@ export function cloneOrCopy(source: string, target: string): void {
   }
 }
 
-export function translateWriteError(error: unknown, path: string): unknown {
+/** A full disk as one clear error; `into` names where `path` was being copied to, if not itself. */
+export function translateWriteError(error: unknown, path: string, into?: string): unknown {
   const code = errnoCode(error);
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new SluiceError('NO_SPACE', `no space left on device while writing '${path}'`, {
+    const doing = into === undefined ? `writing '${path}'` : `copying '${path}' into ${into}`;
+    return new SluiceError('NO_SPACE', `no space left on device while ${doing}`, {
       hint: 'free some space (e.g. `sluice gc -w`) and run the command again',
       cause: error,
     });

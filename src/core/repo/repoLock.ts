@@ -6,12 +6,15 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errnoCode, SluiceError } from '../errors.js';
+import { tempNameFor } from '../fs/atomicWrite.js';
 
 interface LockHolder {
   pid: number;
@@ -28,6 +31,12 @@ export interface LockOptions {
 }
 
 export const DEFAULT_LOCK_WAIT_SECONDS = 5;
+
+/**
+ * A lock file that does not parse this long after it was last written was left by a process
+ * killed between creating it and writing its holder (a holder writes within microseconds).
+ */
+const UNREADABLE_LOCK_GRACE_MS = 2000;
 
 /**
  * The repo lock: a file created with O_EXCL that names its holder. A second process waits up to
@@ -48,7 +57,7 @@ export class RepoLock {
         return;
       }
       const holder = this.readHolder();
-      if (holder !== undefined && isStale(holder)) {
+      if (holder === undefined ? this.isAbandoned() : isStale(holder)) {
         this.breakStale();
         continue;
       }
@@ -72,6 +81,31 @@ export class RepoLock {
   }
 
   private tryCreate(command: string): boolean {
+    const holder: LockHolder = {
+      pid: process.pid,
+      cmd: command,
+      host: hostname(),
+      since: new Date().toISOString(),
+    };
+    const content = JSON.stringify(holder) + '\n';
+    // The holder is written under a private name and linked into place, so the lock never
+    // exists empty: a process killed while taking it leaves no lock or a complete one.
+    const temp = tempNameFor(this.path);
+    try {
+      writeFileSync(temp, content, { mode: 0o644, flag: 'wx' });
+      linkSync(temp, this.path);
+      return true;
+    } catch (error) {
+      if (errnoCode(error) === 'EEXIST') return false;
+      // A filesystem without hard links: create in place (an empty leftover is caught by
+      // isAbandoned).
+      return this.tryCreateInPlace(content);
+    } finally {
+      rmSync(temp, { force: true });
+    }
+  }
+
+  private tryCreateInPlace(content: string): boolean {
     let fd: number;
     try {
       fd = openSync(this.path, 'wx', 0o644);
@@ -80,17 +114,23 @@ export class RepoLock {
       throw error;
     }
     try {
-      const holder: LockHolder = {
-        pid: process.pid,
-        cmd: command,
-        host: hostname(),
-        since: new Date().toISOString(),
-      };
-      writeSync(fd, JSON.stringify(holder) + '\n');
+      writeSync(fd, content);
+    } catch (error) {
+      rmSync(this.path, { force: true });
+      throw error;
     } finally {
       closeSync(fd);
     }
     return true;
+  }
+
+  /** An unreadable lock that nobody has written to for a while: its creator died. */
+  private isAbandoned(): boolean {
+    try {
+      return Date.now() - statSync(this.path).mtimeMs > UNREADABLE_LOCK_GRACE_MS;
+    } catch {
+      return false; // gone: the next attempt takes it
+    }
   }
 
   private readHolder(): LockHolder | undefined {
