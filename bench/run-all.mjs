@@ -22,6 +22,7 @@ const BENCHMARKS = [
   { name: 'pipeline', file: 'pipeline.mjs' },
   { name: 'metrics-show', file: 'metrics-show.mjs' },
   { name: 'remote-local', file: 'remote-local.mjs' },
+  { name: 'remote-minio', file: 'remote-minio.mjs' },
   { name: 'ui-open', file: 'ui-open.mjs' },
 ];
 

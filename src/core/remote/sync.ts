@@ -60,26 +60,35 @@ export async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function itemKey(name: HashName, oid: string): string {
-  return `${name}:${oid}`;
+/** A file of a tracked folder; its workspace path is built only if a message names it. */
+class EntryItem implements PlanItem {
+  constructor(
+    readonly name: HashName,
+    readonly oid: string,
+    readonly key: string,
+    private readonly folder: string,
+    private readonly relpath: string,
+  ) {}
+
+  get path(): string {
+    return entryPath(this.folder, this.relpath);
+  }
 }
 
-type EntryItem = PlanItem & { relpath: string };
-
-function dirEntriesOf(repo: Repo, name: HashName, oid: string): EntryItem[] | undefined {
+/** The files listed by a cached `.dir` object, or undefined when it cannot be read. */
+function dirEntriesOf(
+  repo: Repo,
+  name: HashName,
+  oid: string,
+  folder: string,
+): EntryItem[] | undefined {
   let entries;
   try {
     entries = repo.odb.readDir(oid, name);
   } catch {
     return undefined;
   }
-  return entries?.map((e) => ({
-    name,
-    oid: e.md5,
-    path: '',
-    key: remoteKey(name, e.md5),
-    relpath: e.relpath,
-  }));
+  return entries?.map((e) => new EntryItem(name, e.md5, remoteKey(name, e.md5), folder, e.relpath));
 }
 
 /**
@@ -112,21 +121,91 @@ export async function remoteExisting(
   for await (const _key of storage.list(probePrefix)) sample += 1;
   const estimated = sample * (length === 2 ? 256 : 4096);
   const pages = Math.ceil(estimated / 1000) * (estimated > 500_000 ? 5 : 1);
-  const prefixes = new Set(keys.map((k) => k.slice(0, k.lastIndexOf('/') + 1)));
-  if (keys.length < pages && keys.length < prefixes.size * 1000) return probeEach();
+  const folders = new Set(keys.map((k) => listingPrefix(k, 2)));
+  if (keys.length < pages && keys.length < folders.size * 1000) return probeEach();
+  // A folder listing is cheap on a disk or over SFTP. An object store answers a page of up to
+  // 1000 keys per request and a prefix's pages come one after another, so it is listed by the
+  // hash's first character, 16 prefixes side by side (`files/md5/0` … `f`): a remote of 10,000
+  // objects is 16 requests rather than 256, and up to ~250,000 objects no more requests in a row
+  // than with 256 prefixes. A remote of at most one page is listed in one request.
+  const hexChars = length === 2 ? 2 : estimated > 1_000 ? 1 : 0;
+  const prefixes = hexChars === 2 ? folders : new Set(keys.map((k) => listingPrefix(k, hexChars)));
   const wanted = new Set(keys);
+  const listAll = async (prefix: string): Promise<string[]> => {
+    if (listsAtOnce(storage)) return storage.listAll(prefix);
+    const listed: string[] = [];
+    for await (const key of storage.list(prefix)) listed.push(key);
+    return listed;
+  };
   await Promise.all(
     [...prefixes].map((prefix) =>
       limit(async () => {
-        const listed: string[] = [];
-        await withRetries(async () => {
-          listed.length = 0;
-          for await (const key of storage.list(prefix)) listed.push(key);
-        });
+        const listed = await withRetries(() => listAll(prefix));
         for (const key of listed) if (wanted.has(key)) found.add(key);
       }),
     ),
   );
+  return found;
+}
+
+/**
+ * The prefix that lists the objects sharing the first `hexChars` (0–2) characters of `key`'s
+ * hash: `files/md5/ab/cd…` gives `files/md5/`, `files/md5/a` or `files/md5/ab/` (the object's
+ * folder). Legacy keys (`ab/cd…`) work the same way from the remote's root.
+ */
+function listingPrefix(key: string, hexChars: 0 | 1 | 2): string {
+  const last = key.lastIndexOf('/');
+  if (hexChars === 2) return key.slice(0, last + 1);
+  const folderStart = key.lastIndexOf('/', last - 1) + 1;
+  return key.slice(0, folderStart + hexChars);
+}
+
+/**
+ * A backend that returns a whole listing at once: for a local folder, handing 10,000 keys one
+ * by one through an async iterator costs more than reading the folders.
+ */
+interface ListsAtOnce {
+  listAll(prefix: string): Promise<string[]>;
+}
+
+function listsAtOnce(storage: RemoteStorage): storage is RemoteStorage & ListsAtOnce {
+  return typeof (storage as Partial<ListsAtOnce>).listAll === 'function';
+}
+
+/** Below this many wanted objects in one cache folder, a stat each is cheaper than a listing. */
+const LIST_LOCAL_FROM = 16;
+
+/**
+ * Which of `items` are in the local cache. Where many objects share a cache folder (a pushed
+ * folder of 10,000 files fills all 256 of them), one listing of the folder replaces a stat per
+ * object; otherwise each object is checked alone.
+ */
+function localExisting(repo: Repo, items: readonly PlanItem[]): Set<string> {
+  const found = new Set<string>();
+  const byFolder = new Map<string, PlanItem[]>();
+  for (const item of items) {
+    const folder = `${item.name}:${item.oid.slice(0, 2)}`;
+    const group = byFolder.get(folder);
+    if (group === undefined) byFolder.set(folder, [item]);
+    else group.push(item);
+  }
+  for (const group of byFolder.values()) {
+    const first = group[0];
+    if (first === undefined) continue;
+    if (group.length < LIST_LOCAL_FROM) {
+      for (const item of group) if (repo.odb.exists(item.oid, item.name)) found.add(item.key);
+      continue;
+    }
+    const folder = dirname(repo.odb.oidPath(first.oid, first.name));
+    let files: Set<string>;
+    try {
+      // A cache folder holds only objects (and temporary files, whose names differ).
+      files = new Set(readdirSync(folder));
+    } catch {
+      files = new Set(); // no folder: none of these objects is here
+    }
+    for (const item of group) if (files.has(item.oid.slice(2))) found.add(item.key);
+  }
   return found;
 }
 
@@ -140,38 +219,35 @@ interface Expanded {
 }
 
 function expand(repo: Repo, outputs: UsedOutput[]): Expanded {
+  // A remote key names one object (hash name and id), so it is what duplicates share.
   const seen = new Set<string>();
   const result: Expanded = { files: [], dirs: [], unknownDirs: [] };
-  const addFile = (item: PlanItem): void => {
-    const k = itemKey(item.name, item.oid);
-    if (seen.has(k)) return;
-    seen.add(k);
-    result.files.push(item);
-  };
   for (const out of outputs) {
     const { name, value } = out.hash;
-    const item: PlanItem = { name, oid: value, path: out.path, key: remoteKey(name, value) };
+    const key = remoteKey(name, value);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const item: PlanItem = { name, oid: value, path: out.path, key };
     if (!value.endsWith('.dir')) {
-      addFile(item);
+      result.files.push(item);
       continue;
     }
-    if (seen.has(itemKey(name, value))) continue;
-    const entries = repo.odb.exists(value, name) ? dirEntriesOf(repo, name, value) : undefined;
+    const entries = repo.odb.exists(value, name)
+      ? dirEntriesOf(repo, name, value, out.path)
+      : undefined;
     if (entries === undefined) {
-      seen.add(itemKey(name, value));
       result.unknownDirs.push(item);
       continue;
     }
-    seen.add(itemKey(name, value));
-    for (const entry of entries) {
-      addFile({
-        name: entry.name,
-        oid: entry.oid,
-        key: entry.key,
-        path: entryPath(out.path, entry.relpath),
-      });
+    const keys = new Array<string>(entries.length);
+    for (let i = 0; i < entries.length; i += 1) {
+      const entry = entries[i];
+      keys[i] = entry.key;
+      if (seen.has(entry.key)) continue;
+      seen.add(entry.key);
+      result.files.push(entry);
     }
-    result.dirs.push({ item, entries: entries.map((e) => e.key) });
+    result.dirs.push({ item, entries: keys });
   }
   return result;
 }
@@ -206,8 +282,9 @@ export async function pushObjects(
     if (!onRemote.has(dir.key)) result.missing.push({ path: dir.path, oid: dir.oid, reason: '' });
   }
   const uploads = plan.files.filter((f) => !onRemote.has(f.key));
+  const inCache = localExisting(repo, uploads);
   const local = uploads.filter((f) => {
-    if (repo.odb.exists(f.oid, f.name)) return true;
+    if (inCache.has(f.key)) return true;
     result.missing.push({ path: f.path, oid: f.oid, reason: '' });
     return false;
   });
@@ -245,8 +322,9 @@ export async function fetchObjects(
 ): Promise<SyncResult> {
   const result: SyncResult = { transferred: 0, missing: [], failed: [] };
   const limit = pLimit(Math.max(1, options.jobs));
+  const madeDirs = new Set<string>(); // cache folders made once, not once per object
   const fetchOne = async (item: PlanItem): Promise<void> => {
-    const outcome = await downloadObject(repo, storage, item);
+    const outcome = await downloadObject(repo, storage, item, madeDirs);
     if (outcome.ok) {
       result.transferred += 1;
       options.progress?.tick?.(1, outcome.bytes);
@@ -257,13 +335,33 @@ export async function fetchObjects(
     }
   };
   // Listings first: the files of a directory are known only once its `.dir` object is here.
-  const dirsFirst = expand(repo, outputs).unknownDirs;
-  await Promise.all(dirsFirst.map((d) => limit(() => fetchOne(d))));
-  const plan = expand(repo, outputs);
-  const wanted = plan.files.filter((f) => !repo.odb.exists(f.oid, f.name));
+  let plan = expand(repo, outputs);
+  const dirsFirst = plan.unknownDirs;
+  if (dirsFirst.length > 0) {
+    await Promise.all(dirsFirst.map((d) => limit(() => fetchOne(d))));
+    plan = expand(repo, outputs);
+  }
+  const inCache = localExisting(repo, plan.files);
+  const wanted = plan.files.filter((f) => !inCache.has(f.key));
   options.progress?.total?.(wanted.length + dirsFirst.length);
   await Promise.all(wanted.map((item) => limit(() => fetchOne(item))));
   return result;
+}
+
+/**
+ * A backend that hashes what it downloads in the same pass (the md5 of the bytes written to
+ * `localPath`, which the caller still compares with the object's id before using it).
+ */
+interface HashingDownloads {
+  downloadHashed(
+    key: string,
+    localPath: string,
+    onBytes?: (bytes: number) => void,
+  ): Promise<string>;
+}
+
+function canHashDownloads(storage: RemoteStorage): storage is RemoteStorage & HashingDownloads {
+  return typeof (storage as Partial<HashingDownloads>).downloadHashed === 'function';
 }
 
 type DownloadOutcome =
@@ -275,18 +373,34 @@ async function downloadObject(
   repo: Repo,
   storage: RemoteStorage,
   item: PlanItem,
+  madeDirs?: Set<string>,
 ): Promise<DownloadOutcome> {
   const final = repo.odb.oidPath(item.oid, item.name);
-  mkdirSync(dirname(final), { recursive: true });
+  const folder = dirname(final);
+  if (madeDirs?.has(folder) !== true) {
+    mkdirSync(folder, { recursive: true });
+    madeDirs?.add(folder);
+  }
   const temp = tempNameFor(final);
   try {
-    await withRetries(() => storage.download(item.key, temp));
-    const bytes = sizeOf(temp);
-    const actual = item.oid.endsWith('.dir')
-      ? md5Bytes(readFileSync(temp)) + '.dir'
-      : bytes < 1024 * 1024
-        ? md5FileSync(temp, item.name)
-        : await md5File(temp, item.name);
+    let actual: string;
+    let bytes = 0;
+    if (canHashDownloads(storage) && item.name === 'md5') {
+      // The bytes are hashed as they are written: a large object is not read a second time.
+      const md5 = await withRetries(() => {
+        bytes = 0;
+        return storage.downloadHashed(item.key, temp, (n) => (bytes += n));
+      });
+      actual = item.oid.endsWith('.dir') ? `${md5}.dir` : md5;
+    } else {
+      await withRetries(() => storage.download(item.key, temp));
+      bytes = sizeOf(temp);
+      actual = item.oid.endsWith('.dir')
+        ? md5Bytes(readFileSync(temp)) + '.dir'
+        : bytes < 1024 * 1024
+          ? md5FileSync(temp, item.name)
+          : await md5File(temp, item.name);
+    }
     if (actual !== item.oid) {
       await rm(temp, { force: true });
       return {
@@ -319,24 +433,28 @@ export async function cloudStatus(
 ): Promise<Record<string, CloudState>> {
   // As DVC does, listings missing from the cache are fetched (verified) to name their files.
   const limit = pLimit(Math.max(1, jobs));
-  await Promise.all(
-    expand(repo, outputs).unknownDirs.map((d) => limit(() => downloadObject(repo, storage, d))),
-  );
-  const plan = expand(repo, outputs);
+  let plan = expand(repo, outputs);
+  if (plan.unknownDirs.length > 0) {
+    await Promise.all(plan.unknownDirs.map((d) => limit(() => downloadObject(repo, storage, d))));
+    plan = expand(repo, outputs);
+  }
   const items = [...plan.dirs.map((d) => d.item), ...plan.unknownDirs, ...plan.files];
   const onRemote = await remoteExisting(
     storage,
     items.map((i) => i.key),
     jobs,
   );
-  const status: Record<string, CloudState> = {};
-  const sorted = [...items].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  for (const item of sorted) {
-    const local = repo.odb.exists(item.oid, item.name);
+  const inCache = localExisting(repo, items);
+  const differing: Array<{ path: string; state: CloudState }> = [];
+  for (const item of items) {
+    const local = inCache.has(item.key);
     const remote = onRemote.has(item.key);
     if (local && remote) continue;
-    status[item.path] = local ? 'new' : remote ? 'deleted' : 'missing';
+    differing.push({ path: item.path, state: local ? 'new' : remote ? 'deleted' : 'missing' });
   }
+  differing.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const status: Record<string, CloudState> = {};
+  for (const { path, state } of differing) status[path] = state;
   return status;
 }
 

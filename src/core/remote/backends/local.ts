@@ -1,10 +1,21 @@
-import { constants as fsConstants, type Dirent } from 'node:fs';
-import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { constants as fsConstants, existsSync, statSync, type Dirent } from 'node:fs';
+import {
+  copyFile,
+  mkdir,
+  open,
+  readdir,
+  rename,
+  rm,
+  stat,
+  type FileHandle,
+} from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errnoCode, SluiceError } from '../../errors.js';
 import { tempNameFor } from '../../fs/atomicWrite.js';
+import { BLOCK_SIZE, md5FileSync } from '../../hash/hashFile.js';
 import { maskUrl, RemoteNotFoundError, type RemoteConfig, type RemoteStorage } from '../storage.js';
 
 /**
@@ -33,29 +44,43 @@ export class LocalStorage implements RemoteStorage {
   }
 
   async *list(prefix: string): AsyncIterable<string> {
+    // One folder at a time, so that listing a whole remote (gc) never holds every key at once.
+    const { files, folders } = await this.readFolder(prefix);
+    yield* files;
+    for (const folder of folders) yield* this.list(folder);
+  }
+
+  /** Every key under `prefix` as one array (what `list` yields, without an await per key). */
+  async listAll(prefix: string): Promise<string[]> {
+    const { files, folders } = await this.readFolder(prefix);
+    for (const folder of folders) files.push(...(await this.listAll(folder)));
+    return files;
+  }
+
+  /** The keys of the files directly under a prefix, and the prefixes of its subfolders. */
+  private async readFolder(prefix: string): Promise<{ files: string[]; folders: string[] }> {
     // A prefix is folder-like (`files/md5/ac/`) or a partial name (`files/md5/0`).
     const slash = prefix.lastIndexOf('/');
     const dirKey = slash === -1 ? '' : prefix.slice(0, slash + 1);
     const namePrefix = prefix.slice(slash + 1);
+    const files: string[] = [];
+    const folders: string[] = [];
     let entries: Dirent[];
     try {
       entries = await readdir(this.pathOf(dirKey), { withFileTypes: true });
     } catch (error) {
       const code = errnoCode(error);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { files, folders };
       throw error;
     }
     for (const entry of entries) {
       if (!entry.name.startsWith(namePrefix)) continue;
       // Temporary names of uploads in progress are never objects.
       if (entry.name.startsWith('.') && entry.name.endsWith('.tmp')) continue;
-      const key = dirKey + entry.name;
-      if (entry.isDirectory()) {
-        yield* this.list(`${key}/`);
-      } else if (entry.isFile()) {
-        yield key;
-      }
+      if (entry.isDirectory()) folders.push(`${dirKey}${entry.name}/`);
+      else if (entry.isFile()) files.push(dirKey + entry.name);
     }
+    return { files, folders };
   }
 
   async exists(key: string): Promise<boolean> {
@@ -94,6 +119,47 @@ export class LocalStorage implements RemoteStorage {
     if (onBytes !== undefined) onBytes((await stat(localPath)).size);
   }
 
+  /**
+   * Downloads like `download` and returns the md5 of the bytes written. A large object is
+   * hashed in the same pass as it is copied instead of copied and then read again: the blocks
+   * are pipelined, so the next block is read and the last one written while this one is hashed.
+   * A small object is copied, then read back once.
+   */
+  async downloadHashed(
+    key: string,
+    localPath: string,
+    onBytes?: (bytes: number) => void,
+  ): Promise<string> {
+    const source = this.pathOf(key);
+    try {
+      let size: number;
+      try {
+        size = statSync(source).size;
+      } catch (error) {
+        if (errnoCode(error) === 'ENOENT') throw new RemoteNotFoundError(key);
+        throw error;
+      }
+      if (size <= BLOCK_SIZE) {
+        // A small object: one copy in the thread pool (creating files is what takes time, and
+        // there they are created side by side), then one read of what was written.
+        await copyFile(source, localPath, fsConstants.COPYFILE_FICLONE);
+        const hash = md5FileSync(localPath);
+        onBytes?.(size);
+        return hash;
+      }
+      const input = await open(source, 'r');
+      try {
+        return await copyHashing(input, localPath, onBytes);
+      } finally {
+        await input.close();
+      }
+    } catch (error) {
+      if (error instanceof RemoteNotFoundError) throw error;
+      if (errnoCode(error) === 'ENOENT' && !existsSync(source)) throw new RemoteNotFoundError(key);
+      throw translate(error, this.displayUrl, key);
+    }
+  }
+
   async delete(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
   }
@@ -106,6 +172,53 @@ export class LocalStorage implements RemoteStorage {
     if (this.madeDirs.has(dir)) return;
     await mkdir(dir, { recursive: true });
     this.madeDirs.add(dir);
+  }
+}
+
+/** Copies an open file to `target` (created or truncated) and returns the md5 of its bytes. */
+async function copyHashing(
+  input: FileHandle,
+  target: string,
+  onBytes?: (bytes: number) => void,
+): Promise<string> {
+  const hash = createHash('md5');
+  // Three blocks: one being read, one being hashed, one being written.
+  const blocks = [0, 1, 2].map(() => Buffer.allocUnsafe(BLOCK_SIZE));
+  const output = await open(target, 'w');
+  let writing: Promise<unknown> = Promise.resolve();
+  let reading = input.read(blocks[0], 0, BLOCK_SIZE, 0);
+  try {
+    let position = 0;
+    for (let turn = 0; ; turn += 1) {
+      const { bytesRead, buffer } = await reading;
+      if (bytesRead === 0) break;
+      const at = position;
+      position += bytesRead;
+      reading = input.read(blocks[(turn + 1) % 3], 0, BLOCK_SIZE, position);
+      const chunk = buffer.subarray(0, bytesRead);
+      hash.update(chunk);
+      // The read just started fills the block written two turns ago, whose write was awaited
+      // on the last turn; the block written last turn is free once `writing` settles.
+      await writing;
+      writing = writeAll(output, chunk, at);
+      onBytes?.(bytesRead);
+    }
+    await writing;
+  } catch (error) {
+    // Nothing may still be reading or writing when the files are closed.
+    await Promise.allSettled([reading, writing]);
+    throw error;
+  } finally {
+    await output.close();
+  }
+  return hash.digest('hex');
+}
+
+async function writeAll(output: FileHandle, chunk: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < chunk.length) {
+    const { bytesWritten } = await output.write(chunk, done, chunk.length - done, position + done);
+    done += bytesWritten;
   }
 }
 

@@ -1,0 +1,120 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  cleanupSandboxes,
+  makeRepo,
+  sluice,
+  sluiceOk,
+  tempDir,
+  writeTree,
+} from '../helpers/sandbox.js';
+
+afterAll(cleanupSandboxes);
+
+/**
+ * The paths `push`, `pull` and `status -c` take for speed with a local-folder remote: a large
+ * object hashed while it is copied into the cache, and cache/remote folders compared by listing
+ * them when many objects share a folder.
+ */
+
+const md5 = (data: Buffer | string): string => createHash('md5').update(data).digest('hex');
+
+function repoWithRemote(): { repo: string; storage: string } {
+  const repo = makeRepo('sluice');
+  const storage = tempDir('sluice-remote-');
+  sluiceOk(repo, 'remote', 'add', '-d', 'myremote', storage);
+  return { repo, storage };
+}
+
+const objectPath = (root: string, oid: string): string =>
+  join(root, 'files', 'md5', oid.slice(0, 2), oid.slice(2));
+
+/** `count` distinct contents whose md5 starts with `prefix`, so they share a cache folder. */
+function contentsInFolder(prefix: string, count: number): string[] {
+  const found: string[] = [];
+  for (let i = 0; found.length < count; i += 1) {
+    const content = `content ${prefix} ${i}\n`;
+    if (md5(content).startsWith(prefix)) found.push(content);
+  }
+  return found;
+}
+
+describe('local remote fast paths', () => {
+  it('pulls a file of several MiB hashed in one pass, and refuses it when corrupted', () => {
+    const { repo, storage } = repoWithRemote();
+    const content = randomBytes(3 * 1024 * 1024 + 4321);
+    const oid = md5(content);
+    writeTree(repo, { big: content, small: 'small' });
+    sluiceOk(repo, 'add', 'big', 'small');
+    sluiceOk(repo, 'push');
+    const cache = join(repo, '.dvc', 'cache');
+    rmSync(cache, { recursive: true, force: true });
+    rmSync(join(repo, 'big'));
+    const pulled = sluiceOk(repo, 'pull');
+    expect(pulled.stdout).toContain('2 files fetched');
+    expect(readFileSync(join(repo, 'big')).equals(content)).toBe(true);
+    expect(statSync(objectPath(cache, oid)).mode & 0o777).toBe(0o444);
+
+    // One flipped byte in the last block of the remote's copy.
+    const remoteObject = objectPath(storage, oid);
+    chmodSync(remoteObject, 0o644);
+    const corrupt = Buffer.from(content);
+    corrupt[corrupt.length - 1] ^= 0xff;
+    writeFileSync(remoteObject, corrupt);
+    rmSync(cache, { recursive: true, force: true });
+    rmSync(join(repo, 'big'));
+    const refused = sluice(repo, 'pull');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('corrupted');
+    expect(refused.stderr).toContain(`${oid.slice(0, 2)}/${oid.slice(2)}`);
+    expect(existsSync(objectPath(cache, oid))).toBe(false);
+    // Nothing is left behind under a temporary name either.
+    expect(readdirSync(join(cache, 'files', 'md5', oid.slice(0, 2)))).toEqual([]);
+    expect(existsSync(join(repo, 'big'))).toBe(false);
+  });
+
+  it('compares crowded cache and remote folders by listing them', () => {
+    const { repo, storage } = repoWithRemote();
+    const files: Record<string, string> = {};
+    const a = contentsInFolder('7f', 24);
+    const b = contentsInFolder('3c', 24);
+    a.forEach((content, i) => (files[`data/a${i}`] = content));
+    b.forEach((content, i) => (files[`data/b${i}`] = content));
+    writeTree(repo, files);
+    sluiceOk(repo, 'add', 'data');
+    sluiceOk(repo, 'push');
+    expect(sluiceOk(repo, 'status', '-c').stdout).toBe(
+      "Cache and remote 'myremote' are in sync.\n",
+    );
+
+    const cache = join(repo, '.dvc', 'cache');
+    // Gone from the cache only, from the remote only, and from both.
+    for (const i of [1, 5, 20]) rmSync(objectPath(cache, md5(a[i] ?? '')), { force: true });
+    for (const i of [0, 7]) rmSync(objectPath(storage, md5(b[i] ?? '')), { force: true });
+    rmSync(objectPath(cache, md5(b[3] ?? '')), { force: true });
+    rmSync(objectPath(storage, md5(b[3] ?? '')), { force: true });
+    const status = JSON.parse(sluiceOk(repo, 'status', '-c', '--json').stdout) as unknown;
+    expect(status).toEqual({
+      'data/a1': 'deleted',
+      'data/a20': 'deleted',
+      'data/a5': 'deleted',
+      'data/b0': 'new',
+      'data/b3': 'missing',
+      'data/b7': 'new',
+    });
+
+    // fetch takes exactly what the cache lacks and the remote has; push the reverse.
+    const fetched = sluice(repo, 'fetch');
+    expect(fetched.code).toBe(1);
+    expect(fetched.stdout).toBe('3 files fetched\n');
+    const pushed = sluice(repo, 'push');
+    expect(pushed.code).toBe(1);
+    expect(pushed.stdout).toBe('2 files pushed\n');
+    expect(JSON.parse(sluiceOk(repo, 'status', '-c', '--json').stdout)).toEqual({
+      'data/b3': 'missing',
+    });
+  });
+});
