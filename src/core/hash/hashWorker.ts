@@ -2,12 +2,10 @@
  * A worker thread of the hashing pool (see workerPool.ts): hashes files, or hashes and copies
  * them into the cache in one pass, a batch at a time. Runs the same code as the main thread.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { ObjectStore } from '../cache/objectStore.js';
 import { SluiceError } from '../errors.js';
 import { md5FileSync } from './hashFile.js';
-import { walkFrom } from '../workspace/walk.js';
-import type { WalkReply, WalkTask } from '../workspace/walkHelpers.js';
 import type { WorkerReply, WorkerTask } from './workerPool.js';
 
 const stores = new Map<string, ObjectStore>();
@@ -28,34 +26,6 @@ function perform(task: WorkerTask): string[] {
     store.addFile(path, task.known?.[i] ?? undefined, task.hardlink),
   );
 }
-
-/** A walking helper (walkHelpers.ts): walks its folders, answers once, and is done. */
-function walk(task: WalkTask): void {
-  let reply: WalkReply;
-  try {
-    const relpaths: string[] = [];
-    const numbers: number[] = [];
-    walkFrom(task.dirs, undefined, (file) => {
-      relpaths.push(file.relpath);
-      numbers.push(file.stats.ino, file.stats.mtimeMs, file.stats.size, file.stats.mode);
-      if ((relpaths.length & 1023) === 0) Atomics.add(task.signal, 1, 1);
-    });
-    reply = { relpaths, numbers: Float64Array.from(numbers) };
-  } catch (error) {
-    reply = {
-      error: {
-        message: error instanceof Error ? error.message : String(error),
-        code: error instanceof SluiceError ? error.code : undefined,
-      },
-    };
-  }
-  task.port.postMessage(reply);
-  Atomics.store(task.signal, 0, 1);
-  Atomics.notify(task.signal, 0);
-}
-
-const walkTask = workerData as WalkTask | undefined;
-if (walkTask?.mode === 'walk') walk(walkTask);
 
 parentPort?.on('message', (task: WorkerTask) => {
   let reply: WorkerReply;
