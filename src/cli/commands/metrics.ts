@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { contextOf, gitHint, openRepo, type CommandContext } from '../context.js';
+import { contextOf, gitHint, openRepo } from '../context.js';
+import { printRevisionDiff, reportErrors } from './revisionDiffOutput.js';
 
 interface ShowFlags {
   allBranches?: boolean;
@@ -27,15 +28,6 @@ function precisionOf(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   return Number.isInteger(n) && n >= 0 ? n : undefined;
-}
-
-/** Says which revisions failed to load, and why, on stderr (results stay on stdout). */
-export function reportErrors(ctx: CommandContext, errored: string[], lines: string[]): void {
-  if (errored.length === 0) return;
-  ctx.ui.info(
-    `Failed to load some metrics for following revisions: '${errored.map((r) => r || 'workspace').join(', ')}'.`,
-  );
-  for (const line of lines) ctx.ui.info(`  ${line}`);
 }
 
 export function registerMetrics(program: Command): void {
@@ -120,32 +112,20 @@ export function registerMetrics(program: Command): void {
         const repo = await openRepo(ctx, command);
         const core = await import('../../core/metrics/collectMetrics.js');
         const { metricsDiffTable } = await import('../../core/metrics/compare.js');
-        const cwdRel = repo.rel(ctx.cwd);
         const result = await core.diffMetrics(repo, {
           targets: (flags.targets ?? []).map((t) => repo.rel(t, ctx.cwd)),
           ...(aRev === undefined ? {} : { aRev }),
           ...(bRev === undefined ? {} : { bRev }),
           all: flags.all === true,
         });
-        reportErrors(ctx, result.errored, result.errors);
-        const diff = Object.fromEntries(
-          Object.entries(result.diff).map(([p, d]) => [core.relativeToCwd(p, cwdRel), d]),
-        );
-        if (flags.json === true) {
-          const { pyJsonOut } = await import('../../core/metrics/jsonOut.js');
-          ctx.ui.data(pyJsonOut(diff));
-          return;
-        }
         const precision = precisionOf(flags.precision);
-        const [header, ...rows] = metricsDiffTable(diff, {
-          ...(aRev === undefined ? {} : { aRev }),
-          ...(bRev === undefined ? {} : { bRev }),
-          noPath: flags.path === false,
-          ...(precision === undefined ? {} : { precision }),
-        });
-        const table = await import('../render/table.js');
-        process.stdout.write(
-          table.renderTable(header ?? [], rows, { markdown: flags.md === true }),
+        await printRevisionDiff(ctx, repo, result, flags, (diff) =>
+          metricsDiffTable(diff, {
+            ...(aRev === undefined ? {} : { aRev }),
+            ...(bRev === undefined ? {} : { bRev }),
+            noPath: flags.path === false,
+            ...(precision === undefined ? {} : { precision }),
+          }),
         );
       },
     );

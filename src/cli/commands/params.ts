@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { contextOf, openRepo } from '../context.js';
-import { reportErrors } from './metrics.js';
+import { printRevisionDiff } from './revisionDiffOutput.js';
 
 interface ParamsDiffFlags {
   targets?: string[];
@@ -35,7 +35,6 @@ export function registerParams(program: Command): void {
         const repo = await openRepo(ctx, command);
         const core = await import('../../core/metrics/collectMetrics.js');
         const { paramsDiffTable } = await import('../../core/metrics/compare.js');
-        const cwdRel = repo.rel(ctx.cwd);
         const result = await core.diffParams(repo, {
           targets: (flags.targets ?? []).map((t) => repo.rel(t, ctx.cwd)),
           ...(aRev === undefined ? {} : { aRev }),
@@ -43,23 +42,12 @@ export function registerParams(program: Command): void {
           all: flags.all === true,
           depsOnly: flags.deps === true,
         });
-        reportErrors(ctx, result.errored, result.errors);
-        const diff = Object.fromEntries(
-          Object.entries(result.diff).map(([p, d]) => [core.relativeToCwd(p, cwdRel), d]),
-        );
-        if (flags.json === true) {
-          const { pyJsonOut } = await import('../../core/metrics/jsonOut.js');
-          ctx.ui.data(pyJsonOut(diff));
-          return;
-        }
-        const [header, ...rows] = paramsDiffTable(diff, {
-          ...(aRev === undefined ? {} : { aRev }),
-          ...(bRev === undefined ? {} : { bRev }),
-          noPath: flags.path === false,
-        });
-        const table = await import('../render/table.js');
-        process.stdout.write(
-          table.renderTable(header ?? [], rows, { markdown: flags.md === true }),
+        await printRevisionDiff(ctx, repo, result, flags, (diff) =>
+          paramsDiffTable(diff, {
+            ...(aRev === undefined ? {} : { aRev }),
+            ...(bRev === undefined ? {} : { bRev }),
+            noPath: flags.path === false,
+          }),
         );
       },
     );

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { SluiceError } from '../../core/errors.js';
-import type { TransferOptions } from '../../core/ops/push.js';
+import type { TransferOptions, TransferReport } from '../../core/ops/push.js';
+import type { Repo } from '../../core/repo/repo.js';
 import type { ObjectProblem } from '../../core/remote/sync.js';
-import type { CommandContext } from '../context.js';
+import { contextOf, openRepo, type CommandContext } from '../context.js';
 import { ProgressBar } from '../progress.js';
 
 export interface TransferFlags {
@@ -117,4 +118,34 @@ export function reportProblems(
         `failed to ${what.action} data from the cloud - ${files} failed to download${cause}`,
         options,
       );
+}
+
+/**
+ * The whole of `push` and `fetch`: the transfer under the repo lock with a progress bar, its
+ * problems, then DVC's summary line ("5 files pushed", "Everything is up to date.").
+ */
+export async function runTransfer(
+  cmd: Command,
+  targets: string[],
+  flags: TransferFlags,
+  how: {
+    action: 'push' | 'fetch';
+    label: string;
+    counted: 'pushed' | 'fetched';
+    transfer: () => Promise<(repo: Repo, options: TransferOptions) => Promise<TransferReport>>;
+  },
+): Promise<void> {
+  const ctx = contextOf(cmd);
+  const repo = await openRepo(ctx, cmd);
+  const transfer = await how.transfer();
+  const { summarizeChanges } = await import('../render/statusText.js');
+  const bar = progressFor(ctx, how.label);
+  const report = await repo
+    .withLock(() =>
+      transfer(repo, { ...transferOptions(ctx, targets, flags), progress: bar.progress }),
+    )
+    .finally(bar.finish);
+  const problem = reportProblems(ctx, report, { action: how.action });
+  ctx.ui.out(summarizeChanges({ [how.counted]: report.transferred }, 'Everything is up to date.'));
+  if (problem !== undefined) throw problem;
 }
