@@ -17,6 +17,7 @@ import { errnoCode, SluiceError } from '../../errors.js';
 import { tempNameFor } from '../../fs/atomicWrite.js';
 import { BLOCK_SIZE, md5FileSync } from '../../hash/hashFile.js';
 import { maskUrl, RemoteNotFoundError, type RemoteConfig, type RemoteStorage } from '../storage.js';
+import { folderKeys, listedFolder } from './shared.js';
 
 /**
  * A remote that is a folder (local disk or a mounted share). Uploads are copied to a temporary
@@ -59,28 +60,18 @@ export class LocalStorage implements RemoteStorage {
 
   /** The keys of the files directly under a prefix, and the prefixes of its subfolders. */
   private async readFolder(prefix: string): Promise<{ files: string[]; folders: string[] }> {
-    // A prefix is folder-like (`files/md5/ac/`) or a partial name (`files/md5/0`).
-    const slash = prefix.lastIndexOf('/');
-    const dirKey = slash === -1 ? '' : prefix.slice(0, slash + 1);
-    const namePrefix = prefix.slice(slash + 1);
-    const files: string[] = [];
-    const folders: string[] = [];
     let entries: Dirent[];
     try {
-      entries = await readdir(this.pathOf(dirKey), { withFileTypes: true });
+      entries = await readdir(this.pathOf(listedFolder(prefix).dirKey), { withFileTypes: true });
     } catch (error) {
       const code = errnoCode(error);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return { files, folders };
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { files: [], folders: [] };
       throw error;
     }
-    for (const entry of entries) {
-      if (!entry.name.startsWith(namePrefix)) continue;
-      // Temporary names of uploads in progress are never objects.
-      if (entry.name.startsWith('.') && entry.name.endsWith('.tmp')) continue;
-      if (entry.isDirectory()) folders.push(`${dirKey}${entry.name}/`);
-      else if (entry.isFile()) files.push(dirKey + entry.name);
-    }
-    return { files, folders };
+    return folderKeys(
+      prefix,
+      entries.map((e) => ({ name: e.name, isDir: e.isDirectory(), isFile: e.isFile() })),
+    );
   }
 
   async exists(key: string): Promise<boolean> {

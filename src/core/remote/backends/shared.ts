@@ -41,6 +41,45 @@ export function joinKey(root: string, key: string): string {
   return `${cleanRoot}/${cleanKey}`;
 }
 
+/** One entry of a folder, as a folder-based backend (local, SSH, WebDAV) reads it. */
+export interface FolderEntry {
+  name: string;
+  isDir: boolean;
+  isFile: boolean;
+}
+
+/**
+ * How a folder-based backend lists `prefix`, which is folder-like (`files/md5/ac/`) or ends in a
+ * partial name (`files/md5/0`): the folder to read, and the name prefix its entries must have.
+ */
+export function listedFolder(prefix: string): { dirKey: string; namePrefix: string } {
+  const slash = prefix.lastIndexOf('/');
+  return {
+    dirKey: slash === -1 ? '' : prefix.slice(0, slash + 1),
+    namePrefix: prefix.slice(slash + 1),
+  };
+}
+
+/**
+ * The keys of the files of a folder read for a listing, and the prefixes of its subfolders to
+ * list next. Temporary names of uploads in progress are never objects.
+ */
+export function folderKeys(
+  prefix: string,
+  entries: Iterable<FolderEntry>,
+): { files: string[]; folders: string[] } {
+  const { dirKey, namePrefix } = listedFolder(prefix);
+  const files: string[] = [];
+  const folders: string[] = [];
+  for (const { name, isDir, isFile } of entries) {
+    if (!name.startsWith(namePrefix)) continue;
+    if (name.startsWith('.') && name.endsWith('.tmp')) continue;
+    if (isDir) folders.push(`${dirKey}${name}/`);
+    else if (isFile) files.push(dirKey + name);
+  }
+  return { files, folders };
+}
+
 /** The key relative to `root`, for listings that return full object names. */
 export function stripRoot(root: string, fullKey: string): string {
   const cleanRoot = root.replace(/^\/+|\/+$/g, '');

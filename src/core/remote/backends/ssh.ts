@@ -7,6 +7,8 @@ import SftpClient from 'ssh2-sftp-client';
 import { SluiceError } from '../../errors.js';
 import { maskUrl, RemoteNotFoundError, type RemoteConfig, type RemoteStorage } from '../storage.js';
 import {
+  folderKeys,
+  listedFolder,
   authFailed,
   boolOption,
   errorField,
@@ -53,9 +55,7 @@ export class SshStorage implements RemoteStorage {
   }
 
   async *list(prefix: string): AsyncIterable<string> {
-    const slash = prefix.lastIndexOf('/');
-    const dirKey = slash === -1 ? '' : prefix.slice(0, slash + 1);
-    const namePrefix = prefix.slice(slash + 1);
+    const { dirKey } = listedFolder(prefix);
     let entries: { filename: string; attrs: Stats }[];
     try {
       entries = await this.op<{ filename: string; attrs: Stats }[]>((done) =>
@@ -65,14 +65,14 @@ export class SshStorage implements RemoteStorage {
       if (errorField(error, 'code') === SFTP_NO_SUCH_FILE) return;
       throw this.translate(error, dirKey);
     }
-    for (const entry of entries) {
-      const name = entry.filename;
-      if (name === '.' || name === '..' || !name.startsWith(namePrefix)) continue;
-      if (name.startsWith('.') && name.endsWith('.tmp')) continue;
-      const key = dirKey + name;
-      if (entry.attrs.isDirectory()) yield* this.list(`${key}/`);
-      else if (entry.attrs.isFile()) yield key;
-    }
+    const { files, folders } = folderKeys(
+      prefix,
+      entries
+        .filter((e) => e.filename !== '.' && e.filename !== '..')
+        .map((e) => ({ name: e.filename, isDir: e.attrs.isDirectory(), isFile: e.attrs.isFile() })),
+    );
+    yield* files;
+    for (const folder of folders) yield* this.list(folder);
   }
 
   async exists(key: string): Promise<boolean> {

@@ -7,6 +7,8 @@ import { SluiceError } from '../../errors.js';
 import { maskUrl, type RemoteConfig, type RemoteStorage } from '../storage.js';
 import { authHeaders, HttpStorage } from './http.js';
 import {
+  folderKeys,
+  listedFolder,
   authFailed,
   errorField,
   intOption,
@@ -45,9 +47,7 @@ export class WebdavStorage implements RemoteStorage {
   }
 
   async *list(prefix: string): AsyncIterable<string> {
-    const slash = prefix.lastIndexOf('/');
-    const dirKey = slash === -1 ? '' : prefix.slice(0, slash + 1);
-    const namePrefix = prefix.slice(slash + 1);
+    const { dirKey } = listedFolder(prefix);
     let entries: FileStat[];
     try {
       entries = await this.client.getDirectoryContents(this.pathOf(dirKey), { deep: false });
@@ -55,14 +55,16 @@ export class WebdavStorage implements RemoteStorage {
       if (errorField(error, 'status') === 404) return;
       throw this.translate(error, dirKey);
     }
-    for (const entry of entries) {
-      const name = entry.basename;
-      if (!name.startsWith(namePrefix)) continue;
-      if (name.startsWith('.') && name.endsWith('.tmp')) continue;
-      const key = dirKey + name;
-      if (entry.type === 'directory') yield* this.list(`${key}/`);
-      else yield key;
-    }
+    const { files, folders } = folderKeys(
+      prefix,
+      entries.map((e) => ({
+        name: e.basename,
+        isDir: e.type === 'directory',
+        isFile: e.type !== 'directory',
+      })),
+    );
+    yield* files;
+    for (const folder of folders) yield* this.list(folder);
   }
 
   exists(key: string): Promise<boolean> {
