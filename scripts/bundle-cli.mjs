@@ -30,6 +30,8 @@ await build({
     sluice: 'dist/cli/main.js',
     // Started by src/core/hash/workerPool.ts as a worker thread, found beside the chunks.
     'sluice-hash-worker': 'dist/core/hash/hashWorker.js',
+    // Started by src/core/workspace/folderStamp.ts as a helper thread, found the same way.
+    'sluice-stamp-worker': 'dist/core/workspace/stampWorker.js',
   },
   platform: 'node',
   // demo.ts imports the program lazily only to avoid an import cycle; it is in the entry anyway.

@@ -171,13 +171,21 @@ export class HashCache {
   }
 
   /**
-   * The hash of a folder whose walk gave the same stamp digest (every file's path, inode, mtime
-   * and size) as when it was last hashed: a no-op status of a 100k-file folder then needs neither
-   * the per-file map nor the `.dir` listing.
+   * What was recorded of a folder when it was last hashed: its stamp (every file's path, inode,
+   * mtime and size, see walk.ts), hash and totals. A walk giving the same stamp answers a no-op
+   * status of a 100k-file folder without the per-file map or the `.dir` listing.
    */
-  getDirStamp(key: string, digest: string, name: HashName = 'md5'): DirStamp | undefined {
-    const stamp = this.dirs.data().stamps[`${name}:${key}`];
-    return stamp?.digest === digest ? stamp : undefined;
+  dirStamp(key: string, name: HashName = 'md5'): DirStamp | undefined {
+    return this.dirs.data().stamps[`${name}:${key}`];
+  }
+
+  /** The most files of any folder hashed so far. */
+  largestFolderFiles(): number {
+    let largest = 0;
+    for (const stamp of Object.values(this.dirs.data().stamps)) {
+      if (stamp.nfiles > largest) largest = stamp.nfiles;
+    }
+    return largest;
   }
 
   setDirStamp(key: string, stamp: DirStamp, name: HashName = 'md5'): void {

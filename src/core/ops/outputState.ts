@@ -19,7 +19,6 @@ import {
   hashPath,
   isExecutable,
   lstatOrUndefined,
-  stampDigestOf,
   type HashedFile,
   type PathHash,
 } from '../workspace/hashPath.js';
@@ -149,7 +148,7 @@ export async function hashAndCache(
     };
   }
   const walked: WalkedFile[] = [];
-  walkFiles(abs, repoRel, repo.ignore, (file) => walked.push(file));
+  const digest = walkFiles(abs, repoRel, repo.ignore, (file) => walked.push(file));
   const hashes = await cacheInParallel(repo, walked, repoRel, hardlink);
   const files: HashedFile[] = [];
   let size = 0;
@@ -173,7 +172,7 @@ export async function hashAndCache(
   repo.odb.addBytes(hash, dirObject);
   repo.hashCache.markDirComplete(hash);
   repo.hashCache.setDirStamp(repoRel, {
-    digest: stampDigestOf(walked),
+    digest,
     hash,
     size,
     nfiles: files.length,

@@ -366,7 +366,6 @@ class ReproRunner {
     this.noteChanged(stage.file);
   }
 
-  /** Restores outputs from a run-cache entry for the current deps; false when there is none. */
   /** A dependency's current hash and totals (no listing: deps record only those). */
   private hashDependency(repoPath: string): PathHash | undefined {
     return hashPath(this.repo.hashContext, this.repo.abs(repoPath), repoPath, 'md5', {
@@ -374,6 +373,7 @@ class ReproRunner {
     });
   }
 
+  /** Restores outputs from a run-cache entry for the current deps; false when there is none. */
   private restoreFromRunCache(stage: Stage): boolean {
     if (stage.kind !== 'pipeline' || !isRunCacheable(stage, false)) return false;
     // The key is built from the deps as they are now.

@@ -9,6 +9,7 @@ import { Config } from '../config/config.js';
 import { SluiceError } from '../errors.js';
 import { Git } from '../scm/git.js';
 import { DvcIgnore } from '../workspace/dvcIgnore.js';
+import { SHARED_STAMP_MIN_FILES, startStampHelper } from '../workspace/folderStamp.js';
 import type { HashContext } from '../workspace/hashPath.js';
 import { DEFAULT_LOCK_WAIT_SECONDS, RepoLock } from './repoLock.js';
 
@@ -88,7 +89,11 @@ export class Repo {
     const config = await Config.load(join(root, DVC_DIR));
     const noScm = config.get('core', 'no_scm');
     const git = noScm === 'true' || noScm === 'True' ? null : await Git.find(root);
-    return new Repo(root, config, git, options);
+    const repo = new Repo(root, config, git, options);
+    if (repo.hashCache.largestFolderFiles() >= SHARED_STAMP_MIN_FILES) {
+      void startStampHelper();
+    }
+    return repo;
   }
 
   get linker(): Linker {

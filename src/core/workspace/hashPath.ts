@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { lstatSync, statSync, type Stats } from 'node:fs';
-import type { FileStamp, HashCache } from '../cache/hashCache.js';
+import type { DirStamp, FileStamp, HashCache } from '../cache/hashCache.js';
 import { dirObjectHash, serializeDirObject, type DirEntry } from '../cache/dirObject.js';
 import { md5FileSync, type HashName } from '../hash/hashFile.js';
 import type { DvcIgnore } from './dvcIgnore.js';
+import { SHARED_STAMP_MIN_FILES, folderStamp } from './folderStamp.js';
 import { walkFiles, type WalkedFile } from './walk.js';
 
 /** A file of a hashed folder; its path on disk is the folder's joined with `relpath`. */
@@ -52,18 +52,6 @@ export function hashFile(
   return hash;
 }
 
-/**
- * What identifies a walked folder's content without reading it: every file's path, inode, mtime
- * and size, in walk order (a reordered walk only costs a rehash from the per-file cache).
- */
-export function stampDigestOf(walked: WalkedFile[]): string {
-  const digest = createHash('md5');
-  for (const { relpath, stats } of walked) {
-    digest.update(`${relpath}\0${stats.ino}\0${stats.mtimeMs}\0${stats.size}\n`);
-  }
-  return digest.digest('hex');
-}
-
 export interface HashPathOptions {
   /**
    * false when only the hash and totals are wanted (status): an unchanged folder is then
@@ -93,20 +81,20 @@ export function hashPath(
       isexec: isExecutable(stats),
     };
   }
-  const walked: WalkedFile[] = [];
-  walkFiles(absPath, repoRelPath, ctx.ignore, (file) => walked.push(file));
-  const digest = stampDigestOf(walked);
   if (options.listing === false) {
-    const known = ctx.hashCache.getDirStamp(repoRelPath, digest, name);
-    if (known !== undefined) {
-      return {
-        isDir: true,
-        hash: known.hash,
-        size: known.size,
-        nfiles: known.nfiles,
-        isexec: false,
-      };
+    // A large folder hashed before: its stamp alone, with a helper thread, answers a no-op.
+    const previous = ctx.hashCache.dirStamp(repoRelPath, name);
+    if (previous !== undefined && previous.nfiles >= SHARED_STAMP_MIN_FILES) {
+      if (folderStamp(absPath, repoRelPath, ctx.ignore) === previous.digest) {
+        return unchangedFolder(previous);
+      }
     }
+  }
+  const walked: WalkedFile[] = [];
+  const digest = walkFiles(absPath, repoRelPath, ctx.ignore, (file) => walked.push(file));
+  if (options.listing === false) {
+    const previous = ctx.hashCache.dirStamp(repoRelPath, name);
+    if (previous?.digest === digest) return unchangedFolder(previous);
   }
   const files: HashedFile[] = [];
   let size = 0;
@@ -127,6 +115,10 @@ export function hashPath(
     files,
     dirObject,
   };
+}
+
+function unchangedFolder(stamp: DirStamp): PathHash {
+  return { isDir: true, hash: stamp.hash, size: stamp.size, nfiles: stamp.nfiles, isexec: false };
 }
 
 /** lstat that answers undefined for a missing path. */

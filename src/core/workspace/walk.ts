@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { SluiceError } from '../errors.js';
 import { ALWAYS_IGNORED, type DvcIgnore } from './dvcIgnore.js';
 
@@ -11,81 +12,144 @@ export interface WalkedFile {
   stats: { ino: number; mtimeMs: number; size: number; mode: number };
 }
 
-function stamp(stats: Stats): WalkedFile['stats'] {
-  return { ino: stats.ino, mtimeMs: stats.mtimeMs, size: stats.size, mode: stats.mode };
+/**
+ * A slice of one folder's listing: at most UNIT_ENTRIES entries, in listing order, of which
+ * `names` are the ones that may be files (files, and links that may point to one). Units are
+ * what a walk stats, and what several threads share out (see folderStamp.ts).
+ */
+export interface WalkUnit {
+  /** The folder as given to fs calls (relative to the working directory when inside it). */
+  dir: string;
+  /** The folder's POSIX path relative to the walked folder, '' for the folder itself. */
+  relDir: string;
+  /** Which slice of the folder's listing. */
+  chunk: number;
+  names: string[];
 }
 
-/** A folder still to walk: absolute path, path relative to the walk's root, repo-relative path. */
-type PendingDir = [absPath: string, relpath: string, repoRelPath: string];
+/** Entries per unit: a folder of 100k files is shared out in slices, not handed out whole. */
+export const UNIT_ENTRIES = 1024;
+
+/** A path for fs calls: relative to the working directory when inside it (fewer lookups). */
+export function shortPath(absPath: string): string {
+  const rel = relative(process.cwd(), absPath);
+  if (rel === '') return '.';
+  return rel.startsWith('..') || isAbsolute(rel) ? absPath : rel;
+}
 
 /**
- * Calls `visit` for every file under `absDir` (links to files followed, links to folders not),
- * skipping what `.dvcignore` excludes. `relDir` is the folder's repo-relative path for the
- * ignore rules. One thread: stat calls from a second thread made a 100k-file walk slower here,
- * not faster (the kernel, not JavaScript, is the bottleneck), and cost memory.
+ * Lists the units of the folder `absDir` (repo-relative `relDir`, for `.dvcignore`) depth first,
+ * last folder first, skipping what `.dvcignore` excludes and the folders every walk skips
+ * (.git, .dvc, .hg). Reads folders only: no file is stat'ed here.
+ */
+export function listUnits(
+  absDir: string,
+  relDir: string,
+  ignore: DvcIgnore,
+  onUnit: (unit: WalkUnit) => void,
+): void {
+  // A .dvcignore inside a collected folder is refused below, so only the rules of the folder
+  // and its ancestors can apply; most repositories have none, and then no path is matched.
+  const rules = ignore.hasRulesFor(relDir) ? ignore : undefined;
+  const stack: Array<[dir: string, rel: string, repoRel: string]> = [
+    [shortPath(absDir), '', relDir],
+  ];
+  while (stack.length > 0) {
+    const [dir, rel, repoRel] = stack.pop() as [string, string, string];
+    const entries = readFolder(dir);
+    for (let start = 0; start < entries.length; start += UNIT_ENTRIES) {
+      const names: string[] = [];
+      const end = Math.min(entries.length, start + UNIT_ENTRIES);
+      for (let i = start; i < end; i++) {
+        const entry = entries[i];
+        const name = entry.name;
+        const isDir = entry.isDirectory();
+        if (name === '.dvcignore' && !isDir) {
+          throw new SluiceError(
+            'FAILED',
+            `.dvcignore file should not be in collected dir path: '${join(absDir, rel, name)}'`,
+          );
+        }
+        if (isDir && ALWAYS_IGNORED.has(name)) continue;
+        if (rules?.isIgnored(repoRel, name, isDir) === true) continue;
+        if (isDir) {
+          stack.push([
+            `${dir}/${name}`,
+            rel === '' ? name : `${rel}/${name}`,
+            repoRel === '' ? name : `${repoRel}/${name}`,
+          ]);
+        } else {
+          names.push(name);
+        }
+      }
+      if (names.length > 0) onUnit({ dir, relDir: rel, chunk: start / UNIT_ENTRIES, names });
+    }
+  }
+}
+
+/**
+ * Stats the files of a unit and answers its digest: every file's name, inode, mtime and size, in
+ * listing order. Links to files are followed; links to folders are not descended into and
+ * dangling links have no content to track (as DVC's walk, os.walk), so both are left out, as is
+ * a file deleted since the listing. `visit` sees each file that counts.
+ */
+export function statUnit(unit: WalkUnit, visit?: (name: string, stats: Stats) => void): string {
+  let text = '';
+  for (const name of unit.names) {
+    const stats = statSync(`${unit.dir}/${name}`, { throwIfNoEntry: false });
+    if (stats === undefined || stats.isDirectory()) continue;
+    text += `${name}\0${stats.ino}\0${stats.mtimeMs}\0${stats.size}\n`;
+    visit?.(name, stats);
+  }
+  return createHash('md5').update(text).digest('hex');
+}
+
+/**
+ * Folds unit digests, in listing order, into a folder's stamp: what identifies its content
+ * without reading it. A reordered listing only costs a rehash from the per-file hash cache.
+ */
+export class StampBuilder {
+  private text = '';
+
+  add(unit: WalkUnit, digest: string): void {
+    this.text += `${unit.relDir}\0${unit.chunk}\0${digest}\n`;
+  }
+
+  digest(): string {
+    return createHash('md5').update(this.text).digest('hex');
+  }
+}
+
+/**
+ * Calls `visit` for every file under `absDir` (see listUnits and statUnit for what counts), and
+ * answers the folder's stamp.
  */
 export function walkFiles(
   absDir: string,
   relDir: string,
   ignore: DvcIgnore,
   visit: (file: WalkedFile) => void,
-): void {
-  // A .dvcignore inside a collected folder is refused below, so only the rules of the folder
-  // and its ancestors can apply; most repositories have none, and then no path is matched.
-  const checkRules = ignore.hasRulesFor(relDir);
-  walkFrom([[absDir, '', relDir]], checkRules ? ignore : undefined, visit);
-}
-
-/**
- * Walks the given folders, depth first, last first. Without `ignore`, only the folders every
- * walk skips (.git, .dvc, .hg) are left out.
- */
-function walkFrom(
-  dirs: PendingDir[],
-  ignore: DvcIgnore | undefined,
-  visit: (file: WalkedFile) => void,
-): void {
-  const stack = dirs.slice();
-  while (stack.length > 0) {
-    const [dir, rel, repoRel] = stack.pop() as PendingDir;
-    for (const entry of readFolder(dir)) {
-      const name = entry.name;
-      const absPath = join(dir, name);
-      const isDir = entry.isDirectory();
-      let stats: Stats | undefined;
-      if (entry.isSymbolicLink()) {
-        stats = statOrSkip(absPath);
-        // As DVC's walk (os.walk): a link to a file is hashed by its target's content, a link to
-        // a folder is not descended into, and a dangling link has no content to track.
-        if (stats === undefined || stats.isDirectory()) continue;
-      }
-      if (name === '.dvcignore' && !isDir) {
-        throw new SluiceError(
-          'FAILED',
-          `.dvcignore file should not be in collected dir path: '${absPath}'`,
-        );
-      }
-      if (isDir && ALWAYS_IGNORED.has(name)) continue;
-      if (ignore?.isIgnored(repoRel, name, isDir) === true) continue;
-      const childRel = rel === '' ? name : `${rel}/${name}`;
-      if (isDir) {
-        stack.push([absPath, childRel, repoRel === '' ? name : `${repoRel}/${name}`]);
-      } else {
-        visit({ relpath: childRel, absPath, stats: stamp(stats ?? statSync(absPath)) });
-      }
-    }
-  }
+): string {
+  const stamp = new StampBuilder();
+  listUnits(absDir, relDir, ignore, (unit) => {
+    const prefix = unit.relDir === '' ? '' : `${unit.relDir}/`;
+    const folder = join(absDir, unit.relDir);
+    const digest = statUnit(unit, (name, stats) => {
+      visit({
+        relpath: prefix + name,
+        absPath: join(folder, name),
+        stats: { ino: stats.ino, mtimeMs: stats.mtimeMs, size: stats.size, mode: stats.mode },
+      });
+    });
+    stamp.add(unit, digest);
+  });
+  return stamp.digest();
 }
 
 function readFolder(dir: string): Dirent[] {
   try {
     return readdirSync(dir, { withFileTypes: true });
   } catch (error) {
-    throw new SluiceError('FAILED', `cannot read folder '${dir}'`, { cause: error });
+    throw new SluiceError('FAILED', `cannot read folder '${resolve(dir)}'`, { cause: error });
   }
-}
-
-/** stat following links; undefined for a dangling link, which has no content to track. */
-function statOrSkip(absPath: string): Stats | undefined {
-  return statSync(absPath, { throwIfNoEntry: false });
 }
