@@ -42,6 +42,8 @@ export function registerRepro(program: Command): void {
     .option('-i, --interactive', 'ask before running each stage')
     .action(async (targets: string[], flags: ReproFlags, command: Command) => {
       const ctx = contextOf(command);
+      // Loaded while the repo opens rather than after.
+      const runner = import('./reproRunner.js');
       const repo = await openRepo(ctx, command);
       const jobs = Number.parseInt(flags.jobs ?? '1', 10);
       if (!Number.isInteger(jobs) || jobs < 1) {
@@ -77,7 +79,7 @@ export function registerRepro(program: Command): void {
         if (pulled.fetched.transferred > 0)
           ctx.ui.out(`${pulled.fetched.transferred} files fetched`);
       }
-      const { reproStages } = await import('./reproRunner.js');
+      const { reproStages } = await runner;
       let confirm: ((address: string) => Promise<boolean>) | undefined;
       if (flags.interactive === true) {
         const prompt = await import('../prompt.js');

@@ -1,5 +1,6 @@
 import type { Repo } from '../../core/repo/repo.js';
-import type { ReproOptions } from '../../core/pipeline/repro.js';
+import { repro, type ReproOptions } from '../../core/pipeline/repro.js';
+import { ReproStateFile } from '../../core/pipeline/reproState.js';
 import type { CommandContext } from '../context.js';
 
 /**
@@ -11,8 +12,6 @@ export async function reproStages(
   repo: Repo,
   options: Omit<ReproOptions, 'cwd' | 'events'>,
 ): Promise<string[]> {
-  const { repro } = await import('../../core/pipeline/repro.js');
-  const { ReproStateFile } = await import('../../core/pipeline/reproState.js');
   const live = new ReproStateFile(repo);
   const result = await repo.withLock(() =>
     repro(repo, {

@@ -73,8 +73,7 @@ export function registerStage(program: Command): void {
       async (targets: string[], flags: { all?: boolean; nameOnly?: boolean }, command: Command) => {
         const ctx = contextOf(command);
         const repo = await openRepo(ctx, command);
-        const { StageIndex } = await import('../../core/stage/stageIndex.js');
-        const { stagesForTargets } = await import('../../core/ops/checkout.js');
+        const { StageIndex, stagesForTargets } = await import('../../core/stage/stageIndex.js');
         const index = StageIndex.load(repo);
         const cwdRel = repo.rel(ctx.cwd);
         const stages = stagesForTargets(index, targets, cwdRel).filter(

@@ -26,12 +26,20 @@ export function registerStatus(program: Command): void {
     .option('-A, --all-commits', 'with -c: include the data of every commit')
     .action(async (targets: string[], flags: StatusFlags, command: Command) => {
       const ctx = contextOf(command);
-      const repo = await openRepo(ctx, command);
       if (flags.cloud === true || flags.remote !== undefined) {
+        const repo = await openRepo(ctx, command);
         const { runCloudStatus } = await import('./cloudStatusCli.js');
         await runCloudStatus(ctx, repo, targets, flags);
         return;
       }
+      // Loaded while the repo opens rather than after, all at once: one after the other, each
+      // import would wait for the previous one's files.
+      const modules = Promise.all([
+        import('../../core/stage/stageIndex.js'),
+        import('../../core/ops/stageStatus.js'),
+        import('../progress.js'),
+      ]);
+      const repo = await openRepo(ctx, command);
       const scoped = [flags.jobs, flags.allBranches, flags.allTags, flags.allCommits];
       if (scoped.some((f) => f !== undefined)) {
         const { SluiceError } = await import('../../core/errors.js');
@@ -41,10 +49,7 @@ export function registerStatus(program: Command): void {
           { hint: 'e.g. sluice status -c -a' },
         );
       }
-      const { StageIndex } = await import('../../core/stage/stageIndex.js');
-      const { repoStatus } = await import('../../core/ops/stageStatus.js');
-      const { stagesForTargets } = await import('../../core/ops/checkout.js');
-      const { fileProgress } = await import('../progress.js');
+      const [{ StageIndex, stagesForTargets }, { repoStatus }, { fileProgress }] = await modules;
       const bar = fileProgress(repo, 'Hashing', ctx.ui.isTTY);
       const result = await repo
         .withLock(() => {

@@ -1,8 +1,7 @@
 import { rmSync, statSync } from 'node:fs';
 import { SluiceError } from '../errors.js';
 import type { Repo } from '../repo/repo.js';
-import type { Stage } from '../stage/stage.js';
-import { isInside, StageIndex } from '../stage/stageIndex.js';
+import { isInside, StageIndex, stagesForTargets } from '../stage/stageIndex.js';
 import { hashPath } from '../workspace/hashPath.js';
 import { checkoutOutput, type CheckoutFailure } from './outputState.js';
 
@@ -19,18 +18,6 @@ export interface CheckoutResult {
   added: string[];
   deleted: string[];
   failed: CheckoutFailure[];
-}
-
-/** Resolves CLI targets to stages; no targets means every stage of the repo. */
-export function stagesForTargets(index: StageIndex, targets: string[], cwdRel: string): Stage[] {
-  if (targets.length === 0) return index.stages;
-  const stages: Stage[] = [];
-  for (const target of targets) {
-    for (const stage of index.resolveTarget(target, cwdRel)) {
-      if (!stages.includes(stage)) stages.push(stage);
-    }
-  }
-  return stages;
 }
 
 /** `sluice checkout`: make the workspace match the metafiles, from the cache. */

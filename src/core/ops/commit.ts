@@ -1,8 +1,7 @@
 import type { Repo } from '../repo/repo.js';
 import { saveDvcFile, syncRecordedState } from '../stage/dvcFile.js';
 import type { Stage } from '../stage/stage.js';
-import { StageIndex } from '../stage/stageIndex.js';
-import { stagesForTargets } from './checkout.js';
+import { StageIndex, stagesForTargets } from '../stage/stageIndex.js';
 import { saveOutput } from './outputState.js';
 import { stageStatus } from './stageStatus.js';
 import { hashPath } from '../workspace/hashPath.js';

@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -10,7 +10,6 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, posix, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { dirObjectHash, parseDirObject, serializeDirObject } from '../cache/dirObject.js';
 import { Config } from '../config/config.js';
@@ -26,6 +25,7 @@ import { maskUrl, RemoteNotFoundError, type RemoteStorage } from '../remote/stor
 import { fetchObjects, withRetries } from '../remote/sync.js';
 import type { Repo } from '../repo/repo.js';
 import type { EntryObject } from '../stage/entries.js';
+import { GIT_SHA, cloneSource, localRepoPath } from '../scm/upstream.js';
 
 /**
  * Another git repository holding Sluice/DVC-tracked data (or plain git files), as `get` and
@@ -35,20 +35,6 @@ import type { EntryObject } from '../stage/entries.js';
  */
 
 const run = promisify(execFile);
-
-/** A git URL that names a folder on this machine (a path or `file://`). */
-export function localRepoPath(url: string, cwd: string): string | undefined {
-  if (url.startsWith('file://')) return fileURLToPath(url);
-  if (/^[a-zA-Z][\w+.-]*:\/\//.test(url)) return undefined;
-  // scp-like `host:path` (but not a Windows drive)
-  if (/^[^/\\]+:/.test(url) && !/^[a-zA-Z]:[\\/]/.test(url)) return undefined;
-  return resolve(cwd, url);
-}
-
-/** Where git is told to clone from: local repositories by absolute path. */
-function cloneSource(url: string, cwd: string): string {
-  return localRepoPath(url, cwd) ?? url;
-}
 
 async function git(args: string[], cwd?: string): Promise<Buffer> {
   try {
@@ -72,8 +58,6 @@ async function git(args: string[], cwd?: string): Promise<Buffer> {
 }
 
 class GitFailure extends Error {}
-
-const SHA = /^[0-9a-f]{40}$/;
 
 /** One output recorded in the other repository's metafiles. */
 interface RecordedOutput {
@@ -124,7 +108,7 @@ export async function openExternalRepo(
       await git([...base, source, dir]);
     } else if (rev === undefined) {
       await git([...base, '--depth', '1', source, dir]);
-    } else if (SHA.test(rev)) {
+    } else if (GIT_SHA.test(rev)) {
       await git([...base, source, dir]);
     } else {
       try {
@@ -159,7 +143,7 @@ async function resolveCloneRev(dir: string, rev: string | undefined): Promise<st
     try {
       const out = await git(['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`], dir);
       const sha = out.toString('utf8').trim();
-      if (SHA.test(sha)) return sha;
+      if (GIT_SHA.test(sha)) return sha;
     } catch {
       // try the next spelling
     }
@@ -172,43 +156,6 @@ async function resolveCloneRev(dir: string, rev: string | undefined): Promise<st
   throw new SluiceError('SCM', `unknown Git revision '${rev}'`, {
     hint: 'use a branch, a tag or a commit of that repository',
   });
-}
-
-/**
- * The commit `rev` (default: HEAD) names in the repository at `url` now, without cloning (for
- * `status`); undefined when it cannot be found out.
- */
-export function upstreamSha(url: string, rev: string | undefined, cwd: string): string | undefined {
-  if (rev !== undefined && SHA.test(rev)) return rev;
-  const source = cloneSource(url, cwd);
-  const local = localRepoPath(url, cwd);
-  if (local !== undefined) {
-    const result = spawnSync(
-      'git',
-      ['rev-parse', '--verify', '--quiet', `${rev ?? 'HEAD'}^{commit}`],
-      { cwd: local, encoding: 'utf8' },
-    );
-    const sha = result.stdout.trim();
-    return result.status === 0 && SHA.test(sha) ? sha : undefined;
-  }
-  const result = spawnSync('git', ['ls-remote', source, rev ?? 'HEAD'], {
-    encoding: 'utf8',
-    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
-    timeout: 60_000,
-  });
-  if (result.status !== 0) return undefined;
-  const refs = new Map<string, string>();
-  for (const line of result.stdout.split('\n')) {
-    const [sha, ref] = line.split('\t');
-    if (sha !== undefined && ref !== undefined) refs.set(ref, sha);
-  }
-  if (rev === undefined) return refs.get('HEAD');
-  return (
-    refs.get(`refs/tags/${rev}^{}`) ??
-    refs.get(`refs/heads/${rev}`) ??
-    refs.get(`refs/tags/${rev}`) ??
-    refs.get(rev)
-  );
 }
 
 interface TreeEntry {

@@ -15,18 +15,18 @@ import { Repo } from '../repo/repo.js';
 import { computeStageMd5, saveDvcFile } from '../stage/dvcFile.js';
 import type { EntryObject } from '../stage/entries.js';
 import type { Dependency, Stage } from '../stage/stage.js';
-import { StageIndex } from '../stage/stageIndex.js';
-import { checkout, stagesForTargets } from './checkout.js';
+import { StageIndex, stagesForTargets } from '../stage/stageIndex.js';
+import { checkout } from './checkout.js';
 import {
   materialize,
   normalizeRepoPath,
   openExternalRepo,
-  upstreamSha,
   type ExternalRepo,
   type Materialized,
 } from './externalRepo.js';
 import { ignoreOutputs } from './ignoreOutputs.js';
 import { importedOutEntry } from './importUrl.js';
+import { repoInfoOf, stringField } from './repoDependency.js';
 
 /** `sluice import` / `sluice get` / `sluice update` of data that lives in another git repo. */
 
@@ -131,17 +131,6 @@ function checkoutOrThrow(repo: Repo, dvcFile: string, outRel: string): void {
   }
 }
 
-/** The `repo:` map of a dependency, or undefined when it is not a repo import. */
-export function repoInfoOf(dep: EntryObject | Dependency): EntryObject | undefined {
-  const value = dep.repo;
-  return typeof value === 'object' && value !== null ? (value as EntryObject) : undefined;
-}
-
-function stringField(entry: EntryObject, key: string): string | undefined {
-  const value = entry[key];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
 /**
  * `sluice update` of a repo import: resolves the revision again and, when the commit moved (or
  * nothing was downloaded yet), re-imports at the new commit.
@@ -197,23 +186,6 @@ export async function updateRepoImport(
  * DVC's status of a repo dependency: "update available" when its revision names another commit
  * upstream than the one recorded. An unreachable upstream says nothing.
  */
-export function repoDependencyStatus(repo: Repo, dep: Dependency): 'update available' | undefined {
-  const info = repoInfoOf(dep);
-  if (info === undefined) return undefined;
-  const url = stringField(info, 'url');
-  if (url === undefined) return undefined;
-  const upstream = upstreamSha(url, stringField(info, 'rev'), repo.root);
-  if (upstream === undefined) return undefined;
-  const locked = stringField(info, 'rev_lock') ?? upstream;
-  return upstream === locked ? undefined : 'update available';
-}
-
-/** How a repo dependency is named in status output: `path (url)`. */
-export function repoDependencyName(dep: Dependency): string {
-  const url = repoInfoOf(dep)?.url;
-  return `${dep.path} (${typeof url === 'string' ? url : ''})`;
-}
-
 /**
  * `fetch`/`pull` of repo imports: the recorded output of each import whose data the cache lacks
  * is downloaded again from its repository at `rev_lock` (its cache or its default remote).

@@ -5,7 +5,7 @@ import type { StageIndex } from '../stage/stageIndex.js';
 import { hashPath } from '../workspace/hashPath.js';
 import { hashNameFor, outputStatus } from './outputState.js';
 import { paramsStatus } from './paramsStatus.js';
-import { repoDependencyName, repoDependencyStatus } from './importRepo.js';
+import { repoDependencyName, repoDependencyStatus } from './repoDependency.js';
 
 export type ChangeWord = 'deleted' | 'modified' | 'new' | 'not in cache' | 'update available';
 

@@ -2,10 +2,9 @@ import { posix } from 'node:path';
 import { assertObjectId } from '../cache/objectStore.js';
 import type { HashName } from '../hash/hashFile.js';
 import { outputsAtRevision, type RevisionScope } from '../ops/revisionObjects.js';
-import { stagesForTargets } from '../ops/checkout.js';
+import { StageIndex, stagesForTargets } from '../stage/stageIndex.js';
 import type { Repo } from '../repo/repo.js';
 import type { HashInfo } from '../stage/stage.js';
-import { StageIndex } from '../stage/stageIndex.js';
 
 /** A cached output whose objects a sync moves. */
 export interface UsedOutput {

@@ -202,3 +202,15 @@ export function splitStageAddress(target: string): [string, string | undefined] 
   if (target.startsWith(':')) return ['', target.slice(1)];
   return [target, undefined];
 }
+
+/** Resolves CLI targets to stages; no targets means every stage of the repo. */
+export function stagesForTargets(index: StageIndex, targets: string[], cwdRel: string): Stage[] {
+  if (targets.length === 0) return index.stages;
+  const stages: Stage[] = [];
+  for (const target of targets) {
+    for (const stage of index.resolveTarget(target, cwdRel)) {
+      if (!stages.includes(stage)) stages.push(stage);
+    }
+  }
+  return stages;
+}
