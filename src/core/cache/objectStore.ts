@@ -50,6 +50,12 @@ export function assertObjectId(oid: string): void {
 export class ObjectStore {
   readonly filesRoot: string;
 
+  /**
+   * `.dir` objects known to have been read and checked before (see readDir); objects are
+   * immutable and verified against their name on every read, so one check is enough.
+   */
+  isCheckedDir: (oid: string) => boolean = () => false;
+
   constructor(readonly cacheDir: string) {
     this.filesRoot = join(cacheDir, 'files', 'md5');
   }
@@ -224,7 +230,7 @@ export class ObjectStore {
         hint: 'remove it from the cache and fetch or add the data again',
       });
     }
-    return parseDirObject(data, oid);
+    return parseDirObject(data, oid, { check: !this.isCheckedDir(oid) });
   }
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { constants as fsConstants, existsSync, statSync, type Dirent } from 'node:fs';
+import { constants as fsConstants, existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import {
   copyFile,
   mkdir,
@@ -18,6 +18,13 @@ import { tempNameFor } from '../../fs/atomicWrite.js';
 import { BLOCK_SIZE, md5FileSync } from '../../hash/hashFile.js';
 import { maskUrl, RemoteNotFoundError, type RemoteConfig, type RemoteStorage } from '../storage.js';
 import { folderKeys, listedFolder } from './shared.js';
+
+/** A folder that is not there lists as empty; any other failure is raised. */
+function missingFolder(error: unknown): Dirent[] {
+  const code = errnoCode(error);
+  if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+  throw error;
+}
 
 /**
  * A remote that is a folder (local disk or a mounted share). Uploads are copied to a temporary
@@ -51,10 +58,20 @@ export class LocalStorage implements RemoteStorage {
     for (const folder of folders) yield* this.list(folder);
   }
 
-  /** Every key under `prefix` as one array (what `list` yields, without an await per key). */
-  async listAll(prefix: string): Promise<string[]> {
-    const { files, folders } = await this.readFolder(prefix);
-    for (const folder of folders) files.push(...(await this.listAll(folder)));
+  /**
+   * Every key under `prefix` as one array (what `list` yields, without an await per key). The
+   * folders are read synchronously: 256 small folders read in a few milliseconds that way, and
+   * in tens through the thread pool.
+   */
+  listAll(prefix: string): Promise<string[]> {
+    return new Promise((resolve) => {
+      resolve(this.listAllSync(prefix));
+    });
+  }
+
+  private listAllSync(prefix: string): string[] {
+    const { files, folders } = this.keysIn(prefix, this.readFolderSync(prefix));
+    for (const folder of folders) files.push(...this.listAllSync(folder));
     return files;
   }
 
@@ -64,10 +81,20 @@ export class LocalStorage implements RemoteStorage {
     try {
       entries = await readdir(this.pathOf(listedFolder(prefix).dirKey), { withFileTypes: true });
     } catch (error) {
-      const code = errnoCode(error);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return { files: [], folders: [] };
-      throw error;
+      return this.keysIn(prefix, missingFolder(error));
     }
+    return this.keysIn(prefix, entries);
+  }
+
+  private readFolderSync(prefix: string): Dirent[] {
+    try {
+      return readdirSync(this.pathOf(listedFolder(prefix).dirKey), { withFileTypes: true });
+    } catch (error) {
+      return missingFolder(error);
+    }
+  }
+
+  private keysIn(prefix: string, entries: Dirent[]): { files: string[]; folders: string[] } {
     return folderKeys(
       prefix,
       entries.map((e) => ({ name: e.name, isDir: e.isDirectory(), isFile: e.isFile() })),
