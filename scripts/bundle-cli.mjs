@@ -47,5 +47,23 @@ await build({
     format: 'esm',
     entryFileNames: '[name].mjs',
     chunkFileNames: 'sluice-[name]-[hash].mjs',
+    codeSplitting: {
+      groups: [
+        // What the folder-stamp helper thread loads: kept small, it starts in tens of ms.
+        {
+          name: 'walk',
+          test: /dist[\\/]core[\\/](workspace[\\/](walk|folderStamp|dvcIgnore)|errors)\.js$|node_modules[\\/]ignore[\\/]/,
+        },
+        // The core every data or pipeline command uses, in one chunk: Node 20 has no compile
+        // cache, and a no-op `status` spent more time fetching ~30 chunks one import level
+        // after another than reading one file. The web page, plots and the cloud backends
+        // (each loaded with its SDK, only when used) stay apart, and so do the worker scripts:
+        // code of theirs in a shared chunk would install its message handler in every thread.
+        {
+          name: 'core',
+          test: /dist[\\/](core[\\/](?!web|plots|hash[\\/]hashWorker|workspace[\\/]stampWorker|remote[\\/]backends[\\/](s3|azure|gcs|ssh|webdav|http))|cli[\\/](context|progress|ui|commands[\\/](status|repro|reproRunner|cloudStatusCli|transferFlags)))|node_modules[\\/](yaml|js-yaml|smol-toml|p-limit|yocto-queue)[\\/]/,
+        },
+      ],
+    },
   },
 });
