@@ -58,7 +58,7 @@ export async function md5File(
   }
 }
 
-export function md5Bytes(data: Buffer | string): string {
+export function md5Bytes(data: Uint8Array | string): string {
   return createHash('md5').update(data).digest('hex');
 }
 

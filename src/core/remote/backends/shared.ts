@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -87,24 +88,25 @@ export function stripRoot(root: string, fullKey: string): string {
   return fullKey.startsWith(`${cleanRoot}/`) ? fullKey.slice(cleanRoot.length + 1) : fullKey;
 }
 
-/** Streams `body` into `localPath`, reporting bytes as they arrive. */
+/**
+ * Streams `body` into `localPath`, reporting bytes as they arrive, and answers the md5 of what
+ * was written (so a download need not be read again to be verified).
+ */
 export async function streamToFile(
   body: Readable | NodeJS.ReadableStream,
   localPath: string,
   onBytes?: (bytes: number) => void,
-): Promise<void> {
-  const out = createWriteStream(localPath);
-  if (onBytes === undefined) {
-    await pipeline(body, out);
-    return;
-  }
-  const counter = new Transform({
+): Promise<string> {
+  const digest = createHash('md5');
+  const hashing = new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      onBytes(chunk.length);
+      digest.update(chunk);
+      onBytes?.(chunk.length);
       done(null, chunk);
     },
   });
-  await pipeline(body, counter, out);
+  await pipeline(body, hashing, createWriteStream(localPath));
+  return digest.digest('hex');
 }
 
 /** A property of an unknown error object, when it is a string or number. */
