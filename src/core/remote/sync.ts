@@ -138,7 +138,7 @@ export async function remoteExisting(
     return listed;
   };
   await Promise.all(
-    [...prefixes].map((prefix) =>
+    foldersTogether(storage, prefixes).map((prefix) =>
       limit(async () => {
         const listed = await withRetries(() => listAll(prefix));
         for (const key of listed) if (wanted.has(key)) found.add(key);
@@ -146,6 +146,29 @@ export async function remoteExisting(
     ),
   );
   return found;
+}
+
+/** From this many wanted folders of one parent, a backend that lists at once lists the parent. */
+const WHOLE_PARENT_FROM = 64;
+
+/**
+ * The prefixes to list: for a backend that reads a whole listing at once (a local folder, read
+ * synchronously), the parent of many wanted folders (`files/md5/`) in one call rather than each
+ * folder in a call of its own.
+ */
+function foldersTogether(storage: RemoteStorage, prefixes: Set<string>): string[] {
+  if (!listsAtOnce(storage)) return [...prefixes];
+  const byParent = new Map<string, string[]>();
+  for (const prefix of prefixes) {
+    if (!prefix.endsWith('/')) return [...prefixes];
+    const parent = prefix.slice(0, prefix.lastIndexOf('/', prefix.length - 2) + 1);
+    const group = byParent.get(parent);
+    if (group === undefined) byParent.set(parent, [prefix]);
+    else group.push(prefix);
+  }
+  return [...byParent].flatMap(([parent, group]) =>
+    group.length >= WHOLE_PARENT_FROM ? [parent] : group,
+  );
 }
 
 /**

@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LocalStorage } from '../../../src/core/remote/backends/local.js';
 import type { RemoteStorage } from '../../../src/core/remote/storage.js';
 import { remoteExisting } from '../../../src/core/remote/sync.js';
 
@@ -95,5 +99,31 @@ describe('remoteExisting', () => {
     expect([...found]).toEqual([big[3]]);
     expect(storage.listed).toEqual(['files/md5/00/0']);
     expect(storage.probed.sort()).toEqual([...wanted].sort());
+  });
+
+  it('reads the whole files/md5 folder of a local remote at once when most folders are wanted', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'sluice-existing-'));
+    try {
+      const present = oids('local', 2000).map(keyOf);
+      for (const key of present) {
+        mkdirSync(join(root, key, '..'), { recursive: true });
+        writeFileSync(join(root, key), key);
+      }
+      // An upload in progress is not an object.
+      writeFileSync(join(root, 'files', 'md5', '00', '.upload.tmp'), 'partial');
+      const storage = new LocalStorage(root, root);
+      const calls: string[] = [];
+      const listAll = storage.listAll.bind(storage);
+      storage.listAll = (prefix: string): Promise<string[]> => {
+        calls.push(prefix);
+        return listAll(prefix);
+      };
+      const wanted = [...present.slice(0, 1500), ...oids('missing', 500).map(keyOf)];
+      const found = await remoteExisting(storage, wanted, 4);
+      expect([...found].sort()).toEqual(present.slice(0, 1500).sort());
+      expect(calls).toEqual(['files/md5/']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
