@@ -4,17 +4,9 @@ import { createReadStream } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  type GetObjectCommandOutput,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import { createRequire } from 'node:module';
+import type * as ClientS3 from '@aws-sdk/client-s3';
+import type * as LibStorage from '@aws-sdk/lib-storage';
 import { SluiceError } from '../../errors.js';
 import { md5Bytes } from '../../hash/hashFile.js';
 import {
@@ -36,6 +28,11 @@ import {
   streamToFile,
   unreachable,
 } from './shared.js';
+
+// The SDK is loaded with require: imported from ESM, its CommonJS build is first scanned for
+// the names it exports, which took ~50 ms of every S3 command here.
+const requireFromHere = createRequire(import.meta.url);
+const sdk = requireFromHere('@aws-sdk/client-s3') as typeof ClientS3;
 
 /** Files up to this size go in one PUT; larger ones as a multipart upload. */
 const SINGLE_PUT_LIMIT = 16 * 1024 * 1024;
@@ -60,7 +57,7 @@ export class S3Storage implements RemoteStorage {
   readonly capabilities = { canList: true, listPrefixLength: 3 as const, defaultJobs: 16 };
 
   constructor(
-    private readonly client: S3Client,
+    private readonly client: ClientS3.S3Client,
     private readonly bucket: string,
     private readonly root: string,
     url: string,
@@ -74,7 +71,7 @@ export class S3Storage implements RemoteStorage {
     do {
       const page = await this.call(prefix, () =>
         this.client.send(
-          new ListObjectsV2Command({
+          new sdk.ListObjectsV2Command({
             Bucket: this.bucket,
             Prefix: joinKey(this.root, prefix),
             ContinuationToken: token,
@@ -92,7 +89,9 @@ export class S3Storage implements RemoteStorage {
 
   async exists(key: string): Promise<boolean> {
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }));
+      await this.client.send(
+        new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }),
+      );
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
@@ -103,7 +102,7 @@ export class S3Storage implements RemoteStorage {
   async info(key: string): Promise<ObjectInfo | undefined> {
     try {
       const head = await this.client.send(
-        new HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }),
+        new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }),
       );
       return {
         size: head.ContentLength ?? 0,
@@ -125,7 +124,7 @@ export class S3Storage implements RemoteStorage {
       const body = size <= SMALL_OBJECT ? readFileSync(localPath) : await readFile(localPath);
       await this.call(key, () =>
         this.client.send(
-          new PutObjectCommand({
+          new sdk.PutObjectCommand({
             Bucket: this.bucket,
             Key: target,
             Body: body,
@@ -137,6 +136,7 @@ export class S3Storage implements RemoteStorage {
       return;
     }
     // A multipart upload is invisible until CompleteMultipartUpload.
+    const { Upload } = requireFromHere('@aws-sdk/lib-storage') as typeof LibStorage;
     const upload = new Upload({
       client: this.client,
       params: { Bucket: this.bucket, Key: target, Body: createReadStream(localPath) },
@@ -168,10 +168,10 @@ export class S3Storage implements RemoteStorage {
     localPath: string,
     onBytes?: (bytes: number) => void,
   ): Promise<string> {
-    let response: GetObjectCommandOutput;
+    let response: ClientS3.GetObjectCommandOutput;
     try {
       response = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }),
+        new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }),
       );
     } catch (error) {
       if (isNotFound(error) && errorField(error, 'name') !== 'NoSuchBucket') {
@@ -193,7 +193,7 @@ export class S3Storage implements RemoteStorage {
 
   async delete(key: string): Promise<void> {
     await this.call(key, () =>
-      this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) })),
+      this.client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) })),
     );
   }
 
@@ -394,7 +394,7 @@ export function createS3Storage(url: string, config: RemoteConfig): Promise<Remo
     process.env.AWS_DEFAULT_REGION ??
     resolved.region ??
     'us-east-1';
-  const clientConfig: S3ClientConfig = {
+  const clientConfig: ClientS3.S3ClientConfig = {
     region,
     credentials: resolved.credentials,
     // Without these, a streamed body is sent with aws-chunked framing that some S3-compatible
@@ -411,7 +411,7 @@ export function createS3Storage(url: string, config: RemoteConfig): Promise<Remo
   // The SDK prints a multi-line "Node 20 support ends" notice on stderr in the middle of our
   // output; the engines field already states which Node versions Sluice supports.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const client = new S3Client(clientConfig);
+  const client = new sdk.S3Client(clientConfig);
   const secrets = [resolved.credentials.secretAccessKey, resolved.credentials.sessionToken];
   return Promise.resolve(new S3Storage(client, bucket, match[2] ?? '', url, secrets));
 }
