@@ -126,6 +126,22 @@ describe('push, fetch, pull with a local remote', () => {
     expect(sluiceOk(repo, 'fetch').stdout).toBe('5 files fetched\n');
   });
 
+  it('after the cache is deleted, a listing fetched back alone does not make its files look cached', () => {
+    const { repo } = repoWithRemote();
+    writeTree(repo, { 'data/a': 'a', 'data/b': 'b' });
+    sluiceOk(repo, 'add', 'data');
+    sluiceOk(repo, 'push');
+    expect(sluiceOk(repo, 'status').stdout).toBe('Data and pipelines are up to date.\n');
+    rmSync(join(repo, '.dvc', 'cache'), { recursive: true, force: true });
+    // status -c fetches the `.dir` object (only) to name the files it lists.
+    expect(sluiceOk(repo, 'status', '-c').stdout).toBe(
+      '\tdeleted:            data/a\n\tdeleted:            data/b\n',
+    );
+    expect(sluiceOk(repo, 'status').stdout).toContain('not in cache:');
+    sluiceOk(repo, 'fetch');
+    expect(sluiceOk(repo, 'status').stdout).toBe('Data and pipelines are up to date.\n');
+  });
+
   it('prints the checkout lines then the summary (scenario 15)', () => {
     const { repo } = repoWithRemote();
     writeTree(repo, {

@@ -149,17 +149,26 @@ export class HashCache {
   }
 
   /**
-   * Directory objects whose every file was seen in the cache. Objects are immutable and only
-   * `gc` deletes them (and clears this), so a no-op status need not stat 100k cache files again.
+   * Directory objects whose every file was seen in the cache, each with the inode its object file
+   * had then. Only `gc` deletes objects (and clears this), so a no-op status need not stat 100k
+   * cache files again; a `.dir` object written anew (the cache deleted by hand, the listing
+   * fetched back alone) has another inode and is looked at afresh.
    */
-  isDirComplete(oid: string): boolean {
-    return this.dirs.data().complete.includes(oid);
+  isDirComplete(oid: string, objectIno: number): boolean {
+    return this.dirs.data().complete.includes(`${oid} ${objectIno}`);
   }
 
-  markDirComplete(oid: string): void {
+  /** Was this `.dir` object read, and its listing checked, before? (see ObjectStore.readDir) */
+  wasDirChecked(oid: string): boolean {
+    return this.dirs.data().complete.some((entry) => entry.startsWith(`${oid} `));
+  }
+
+  markDirComplete(oid: string, objectIno: number): void {
     const data = this.dirs.data();
-    if (data.complete.includes(oid)) return;
-    data.complete.push(oid);
+    const entry = `${oid} ${objectIno}`;
+    if (data.complete.includes(entry)) return;
+    data.complete = data.complete.filter((e) => !e.startsWith(`${oid} `));
+    data.complete.push(entry);
     this.dirs.dirty = true;
   }
 

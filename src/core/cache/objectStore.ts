@@ -74,6 +74,12 @@ export class ObjectStore {
     return statSync(this.oidPath(oid, name), { throwIfNoEntry: false })?.isFile() === true;
   }
 
+  /** The inode of an object's file, or undefined when there is none. */
+  objectIno(oid: string, name: HashName = 'md5'): number | undefined {
+    const stats = statSync(this.oidPath(oid, name), { throwIfNoEntry: false });
+    return stats?.isFile() === true ? stats.ino : undefined;
+  }
+
   private readonly madeDirs = new Set<string>();
 
   /** mkdir -p of an object's folder, once per folder per process (there are 256). */

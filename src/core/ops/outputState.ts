@@ -49,7 +49,9 @@ export function hashOutput(repo: Repo, out: Output): PathHash | undefined {
 /** Is every object of this recorded hash in the local cache? */
 export function isInCache(repo: Repo, hash: { name: HashName; value: string }): boolean {
   if (!hash.value.endsWith('.dir')) return repo.odb.check(hash.value, hash.name);
-  if (repo.hashCache.isDirComplete(hash.value)) return repo.odb.exists(hash.value, hash.name);
+  const ino = repo.odb.objectIno(hash.value, hash.name);
+  if (ino === undefined) return false;
+  if (repo.hashCache.isDirComplete(hash.value, ino)) return true;
   if (!repo.odb.check(hash.value, hash.name)) return false;
   let entries;
   try {
@@ -61,7 +63,7 @@ export function isInCache(repo: Repo, hash: { name: HashName; value: string }): 
   }
   if (entries === undefined) return false;
   for (const entry of entries) if (!repo.odb.exists(entry.md5, hash.name)) return false;
-  repo.hashCache.markDirComplete(hash.value);
+  repo.hashCache.markDirComplete(hash.value, ino);
   return true;
 }
 
@@ -170,7 +172,7 @@ export async function hashAndCache(
   const dirObject = serializeDirObject(files);
   const hash = dirObjectHash(dirObject);
   repo.odb.addBytes(hash, dirObject);
-  repo.hashCache.markDirComplete(hash);
+  markComplete(repo, hash, 'md5');
   repo.hashCache.setDirStamp(repoRel, {
     digest,
     hash,
@@ -276,7 +278,13 @@ export function storeInCache(repo: Repo, now: PathHash, abs: string, name: HashN
     }
   }
   repo.odb.addBytes(now.hash, now.dirObject ?? '[]', name);
-  repo.hashCache.markDirComplete(now.hash);
+  markComplete(repo, now.hash, name);
+}
+
+/** Records that every file of a `.dir` object just stored is in the cache. */
+function markComplete(repo: Repo, oid: string, name: HashName): void {
+  const ino = repo.odb.objectIno(oid, name);
+  if (ino !== undefined) repo.hashCache.markDirComplete(oid, ino);
 }
 
 /** A legacy object keeps its legacy name and location; the object holds the raw bytes. */

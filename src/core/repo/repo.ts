@@ -72,7 +72,7 @@ export class Repo {
     this.odb = new ObjectStore(this.cacheDir);
     this.hashCache = new HashCache(join(this.tmpDir, 'sluice', 'hashes'));
     // A listing whose files were all found in the cache was read, and checked, before.
-    this.odb.isCheckedDir = (oid) => this.hashCache.isDirComplete(oid);
+    this.odb.isCheckedDir = (oid) => this.hashCache.wasDirChecked(oid);
     this.parseCache = new ParseCache(join(this.tmpDir, 'sluice', 'parsed'));
     this.ignore = new DvcIgnore(root);
     this.links = new LinkRecord(join(this.tmpDir, 'sluice', 'links.json'));
