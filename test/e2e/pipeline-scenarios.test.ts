@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -279,6 +279,41 @@ describe('pipeline errors', () => {
       /ERROR: pipeline has a cycle: 'a' -> 'b' -> 'a'|'b' -> 'a' -> 'b'/,
     );
     expect(result.stderr).not.toContain('    at ');
+  });
+
+  it("a stage command's own sluice runs share repro's lock; other processes wait for it", async () => {
+    const dir = makeRepo('sluice');
+    writeTree(dir, { 'raw.txt': 'raw\n' });
+    sluiceOk(dir, 'add', 'raw.txt');
+    // The command adds a file with sluice itself (it would wait 5 s and fail without the lock),
+    // then stays a moment so that a process started meanwhile has to wait for repro.
+    const inner = `node ${JSON.stringify(sluiceBin)} add extra.txt`;
+    sluiceOk(
+      dir,
+      'stage',
+      'add',
+      '-n',
+      'inner',
+      '-d',
+      'raw.txt',
+      '-o',
+      'out.txt',
+      `echo extra > extra.txt && ${inner} && sleep 1 && cp raw.txt out.txt`,
+    );
+    const repro = spawn(process.execPath, [sluiceBin, 'repro'], { cwd: dir });
+    const reproDone = new Promise<number | null>((resolve) => repro.on('close', resolve));
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(join(dir, 'extra.txt.dvc')) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(existsSync(join(dir, 'extra.txt.dvc'))).toBe(true);
+    // repro still runs the command: another process may not take the lock yet
+    const waiting = sluice(dir, '--wait', '0', 'commit', '-f');
+    expect(waiting.code).toBe(1);
+    expect(waiting.stderr).toContain('the repository is locked by process');
+    expect(await reproDone).toBe(0);
+    expect(read(dir, 'out.txt')).toBe('raw\n');
+    expect(sluiceOk(dir, 'status').stdout).toBe('Data and pipelines are up to date.\n');
   });
 
   it('refuses two stages producing one output, and nested outputs', () => {

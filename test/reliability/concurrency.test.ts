@@ -173,9 +173,9 @@ describe('concurrent processes on one repo', () => {
     }, 300_000);
   }
 
-  it('gc -w -f while repro is between stages keeps the outputs repro already committed', async () => {
+  it('gc -w -f started while repro runs a stage keeps the outputs repro already committed', async () => {
     const root = pipelineProject();
-    // a slow last stage that says when it starts: repro releases the lock while it runs
+    // a slow last stage that says when it starts; repro keeps the lock, so gc and status wait
     const started = (round: number): string => join(root, '..', `train-started-${round}`);
     let tried = 0;
     for (let round = 0; round < 3; round += 1) {
@@ -354,9 +354,10 @@ cached object hashes to its name (so \`gc\` deleted nothing another process adde
 |---|---|---|---|---|
 ${rows.join('\n')}
 
-**gc during repro.** \`repro\` releases the lock while a stage command runs; \`gc -w -f\` and
-\`status\` ran during its slow last stage ${figures.gcDuringRepro} times: no committed output was
-collected, and \`checkout --relink\` restored everything afterwards.
+**gc during repro.** \`gc -w -f\` and \`status\` were started during \`repro\`'s slow last stage
+${figures.gcDuringRepro} times. \`repro\` keeps the lock while a stage command runs (only the
+command's own \`sluice\` runs share it), so they waited; no committed output was collected, and
+\`checkout --relink\` restored everything afterwards.
 
 **Two clones, one remote.** Two clones pushed at once (\`-j 8\` each), ${figures.clonesRounds}
 rounds of overlapping (identical bytes in both) and separate data: the remote holds

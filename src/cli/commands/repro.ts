@@ -84,7 +84,7 @@ export function registerRepro(program: Command): void {
       if (flags.interactive === true) {
         const prompt = await import('../prompt.js');
         confirm = (address) =>
-          repo.withoutLock(() =>
+          repo.withLockLent(() =>
             prompt.confirm(
               `Going to reproduce stage: '${address}'. Are you sure you want to continue?`,
             ),

@@ -271,7 +271,12 @@ class ReproRunner {
 
   private async runCommands(stage: Stage, parallel: boolean): Promise<void> {
     const address = this.address(stage);
-    const env: NodeJS.ProcessEnv = { ...process.env, DVC_ROOT: this.repo.root, DVC_STAGE: address };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...this.repo.lockEnv(),
+      DVC_ROOT: this.repo.root,
+      DVC_STAGE: address,
+    };
     const cwd = this.repo.abs(stage.wdir);
     const onLine = parallel
       ? (stream: 'stdout' | 'stderr', line: string): void =>
@@ -279,7 +284,7 @@ class ReproRunner {
       : undefined;
     for (const line of commandLines(stage.cmd ?? '')) {
       this.options.events.message(`> ${line}`);
-      const failure = await this.repo.withoutLock(() =>
+      const failure = await this.repo.withLockLent(() =>
         runShellCommand(line, cwd, env, onLine === undefined ? {} : { onLine }),
       );
       if (failure !== undefined) {

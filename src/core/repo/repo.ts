@@ -11,7 +11,7 @@ import { Git } from '../scm/git.js';
 import { DvcIgnore } from '../workspace/dvcIgnore.js';
 import { SHARED_STAMP_MIN_FILES, startStampHelper } from '../workspace/folderStamp.js';
 import type { HashContext } from '../workspace/hashPath.js';
-import { DEFAULT_LOCK_WAIT_SECONDS, RepoLock } from './repoLock.js';
+import { DEFAULT_LOCK_WAIT_SECONDS, LOCK_TOKEN_ENV, RepoLock } from './repoLock.js';
 
 export const DVC_DIR = '.dvc';
 
@@ -127,30 +127,20 @@ export class Repo {
     }
   }
 
-  private suspended = 0;
-
   /**
-   * Releases the lock for the duration of `fn` (a stage command may call sluice itself). Nested
-   * and concurrent calls (parallel stages) share one release: the lock is taken back when the
-   * last of them ends.
+   * Runs `fn` (a stage command, or a question to the user) while this process keeps the lock:
+   * the state is saved first, and `sluice` runs of the command share the lock through
+   * `lockEnv()` rather than wait for it. Other processes keep waiting, so none of them sees the
+   * outputs a stage has removed before its command recreates them.
    */
-  async withoutLock<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.suspended === 0) {
-      this.saveState();
-      this.lockFile.release();
-    }
-    this.suspended += 1;
-    try {
-      return await fn();
-    } finally {
-      this.suspended -= 1;
-      if (this.suspended === 0) {
-        await this.lockFile.acquire({
-          waitSeconds: this.options.waitSeconds ?? DEFAULT_LOCK_WAIT_SECONDS,
-          command: this.options.command ?? 'sluice',
-        });
-      }
-    }
+  async withLockLent<T>(fn: () => Promise<T>): Promise<T> {
+    this.saveState();
+    return fn();
+  }
+
+  /** The environment a stage command gets so that its `sluice` runs share this process's lock. */
+  lockEnv(): Record<string, string> {
+    return { [LOCK_TOKEN_ENV]: this.lockFile.token };
   }
 
   /** Writes the hash cache and link record (both private to this machine). */

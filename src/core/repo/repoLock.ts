@@ -10,6 +10,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,7 +22,16 @@ interface LockHolder {
   cmd: string;
   host: string;
   since: string;
+  /** Given to the holder's stage commands (LOCK_TOKEN_ENV): their sluice runs share the lock. */
+  token?: string;
 }
+
+/**
+ * The variable through which a holder lends its lock to the processes of a stage command: a
+ * `sluice` run there with the holder's token works under the holder's lock instead of waiting
+ * for it (the holder waits for the command meanwhile).
+ */
+export const LOCK_TOKEN_ENV = 'SLUICE_LOCK_TOKEN';
 
 export interface LockOptions {
   /** How long to wait for another process to release the lock. */
@@ -45,18 +55,23 @@ const UNREADABLE_LOCK_GRACE_MS = 2000;
  */
 export class RepoLock {
   private held = false;
+  /** What this process's stage commands are given to share the lock (see LOCK_TOKEN_ENV). */
+  readonly token = randomBytes(16).toString('hex');
 
   constructor(private readonly path: string) {}
 
   async acquire(options: LockOptions): Promise<void> {
     const deadline = Date.now() + options.waitSeconds * 1000;
     mkdirSync(dirname(this.path), { recursive: true });
+    const lent = process.env[LOCK_TOKEN_ENV];
     for (let attempt = 0; ; attempt += 1) {
       if (this.tryCreate(options.command)) {
         this.held = true;
         return;
       }
       const holder = this.readHolder();
+      // Run by a stage command of the holder: work under its lock, and leave the lock to it.
+      if (lent !== undefined && holder?.token === lent) return;
       if (holder === undefined ? this.isAbandoned() : isStale(holder)) {
         this.breakStale();
         continue;
@@ -86,6 +101,7 @@ export class RepoLock {
       cmd: command,
       host: hostname(),
       since: new Date().toISOString(),
+      token: this.token,
     };
     const content = JSON.stringify(holder) + '\n';
     // The holder is written under a private name and linked into place, so the lock never
@@ -142,6 +158,7 @@ export class RepoLock {
         cmd: String(parsed.cmd ?? ''),
         host: String(parsed.host ?? ''),
         since: String(parsed.since ?? ''),
+        ...(typeof parsed.token === 'string' ? { token: parsed.token } : {}),
       };
     } catch {
       // Being written right now, or gone: treat as held and look again shortly.
