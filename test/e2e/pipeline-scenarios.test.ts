@@ -316,6 +316,42 @@ describe('pipeline errors', () => {
     expect(sluiceOk(dir, 'status').stdout).toBe('Data and pipelines are up to date.\n');
   });
 
+  it('a sluice repro inside a stage command lends the same lock on to its own stages', () => {
+    const dir = makeRepo('sluice');
+    writeTree(dir, { 'raw.txt': 'raw\n' });
+    const bin = JSON.stringify(sluiceBin);
+    sluiceOk(
+      dir,
+      'stage',
+      'add',
+      '-n',
+      'inner',
+      '-d',
+      'raw.txt',
+      '-o',
+      'mid.txt',
+      `node ${bin} add -q raw.txt && cp raw.txt mid.txt`,
+    );
+    sluiceOk(
+      dir,
+      'stage',
+      'add',
+      '-n',
+      'outer',
+      '-d',
+      'mid.txt',
+      '-o',
+      'out.txt',
+      `node ${bin} repro -q -f inner && cp mid.txt out.txt`,
+    );
+    // outer's command runs repro, whose stage runs add: two levels down, under one lock
+    const result = sluice(dir, 'repro', 'outer');
+    expect(result.stderr).not.toContain('ERROR');
+    expect(result.code).toBe(0);
+    expect(read(dir, 'out.txt')).toBe('raw\n');
+    expect(existsSync(join(dir, 'raw.txt.dvc'))).toBe(true);
+  });
+
   it('refuses two stages producing one output, and nested outputs', () => {
     const dir = makeRepo('sluice');
     sluiceOk(dir, 'stage', 'add', '-n', 'a', '-o', 'out', 'echo a > out');

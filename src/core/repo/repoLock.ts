@@ -55,8 +55,10 @@ const UNREADABLE_LOCK_GRACE_MS = 2000;
  */
 export class RepoLock {
   private held = false;
-  /** What this process's stage commands are given to share the lock (see LOCK_TOKEN_ENV). */
-  readonly token = randomBytes(16).toString('hex');
+  /** The token written into a lock this process creates. */
+  private readonly ownToken = randomBytes(16).toString('hex');
+  /** Set when this process works under a lock lent by a stage command's holder. */
+  private lentToken: string | undefined;
 
   constructor(private readonly path: string) {}
 
@@ -71,7 +73,10 @@ export class RepoLock {
       }
       const holder = this.readHolder();
       // Run by a stage command of the holder: work under its lock, and leave the lock to it.
-      if (lent !== undefined && holder?.token === lent) return;
+      if (lent !== undefined && holder?.token === lent) {
+        this.lentToken = lent;
+        return;
+      }
       if (holder === undefined ? this.isAbandoned() : isStale(holder)) {
         this.breakStale();
         continue;
@@ -89,6 +94,14 @@ export class RepoLock {
     }
   }
 
+  /**
+   * What this process's stage commands are given to share the lock (see LOCK_TOKEN_ENV): the
+   * token of the lock it works under, its own or one lent to it, so nested runs share it too.
+   */
+  get token(): string {
+    return this.lentToken ?? this.ownToken;
+  }
+
   release(): void {
     if (!this.held) return;
     this.held = false;
@@ -101,7 +114,7 @@ export class RepoLock {
       cmd: command,
       host: hostname(),
       since: new Date().toISOString(),
-      token: this.token,
+      token: this.ownToken,
     };
     const content = JSON.stringify(holder) + '\n';
     // The holder is written under a private name and linked into place, so the lock never
