@@ -81,21 +81,18 @@ export function hashPath(
       isexec: isExecutable(stats),
     };
   }
-  if (options.listing === false) {
-    // A large folder hashed before: its stamp alone, with a helper thread, answers a no-op.
-    const previous = ctx.hashCache.dirStamp(repoRelPath, name);
-    if (previous !== undefined && previous.nfiles >= SHARED_STAMP_MIN_FILES) {
-      if (folderStamp(absPath, repoRelPath, ctx.ignore) === previous.digest) {
-        return unchangedFolder(previous);
-      }
+  // What the folder was when last hashed: a walk giving the same stamp answers a status.
+  const previous =
+    options.listing === false ? ctx.hashCache.dirStamp(repoRelPath, name) : undefined;
+  // A large folder: its stamp alone, with a helper thread, answers a no-op.
+  if (previous !== undefined && previous.nfiles >= SHARED_STAMP_MIN_FILES) {
+    if (folderStamp(absPath, repoRelPath, ctx.ignore) === previous.digest) {
+      return unchangedFolder(previous);
     }
   }
   const walked: WalkedFile[] = [];
   const digest = walkFiles(absPath, repoRelPath, ctx.ignore, (file) => walked.push(file));
-  if (options.listing === false) {
-    const previous = ctx.hashCache.dirStamp(repoRelPath, name);
-    if (previous?.digest === digest) return unchangedFolder(previous);
-  }
+  if (previous?.digest === digest) return unchangedFolder(previous);
   const files: HashedFile[] = [];
   let size = 0;
   for (const file of walked) {
