@@ -1,9 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../../src/core/errors.js';
 import { openStorage } from '../../../src/core/remote/registry.js';
+import { parseListPage } from '../../../src/core/remote/backends/s3Rest.js';
 import { startMinio, type MinioServer } from '../../helpers/servers/minio.js';
 import { describeConformance } from './conformance.js';
 
@@ -101,5 +103,61 @@ describe('S3 backend specifics', () => {
     );
     await expect(storage.exists('a')).rejects.toThrow(/cannot connect to remote/);
     await storage.close();
+  });
+
+  it('signs keys and roots with characters that URLs and XML reserve', async () => {
+    const storage = await openStorage('s3://sluice-tests/odd root+(1)/a&b', config());
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-s3-odd-'));
+    const source = join(dir, 'source');
+    writeFileSync(source, 'odd');
+    const keys = ['p/a+b c.txt', 'p/100%=*!', "p/<x>&'y'", 'p/~tilde;,$@#?'];
+    for (const key of keys) await storage.upload(source, key);
+    const listed: string[] = [];
+    for await (const key of storage.list('p/')) listed.push(key);
+    expect(listed.sort()).toEqual([...keys].sort());
+    for (const key of keys) {
+      expect(await storage.exists(key)).toBe(true);
+      const target = join(dir, 'back');
+      await storage.download(key, target);
+      expect(readFileSync(target, 'utf8')).toBe('odd');
+      await storage.delete(key);
+      expect(await storage.exists(key)).toBe(false);
+    }
+    await storage.close();
+  });
+
+  it('uploads a file over 16 MiB in parts, and streams it back', async () => {
+    const storage = await openStorage(`s3://sluice-tests/multipart-${++roots}`, config());
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-s3-big-'));
+    const source = join(dir, 'source');
+    const bytes = randomBytes(17 * 1024 * 1024 + 5);
+    writeFileSync(source, bytes);
+    let reported = 0;
+    await storage.upload(source, 'big', (n) => (reported += n));
+    expect(reported).toBe(bytes.length);
+    const target = join(dir, 'back');
+    await storage.download('big', target);
+    const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
+    expect(md5(readFileSync(target))).toBe(md5(bytes));
+    await storage.close();
+  });
+});
+
+describe('S3 listing answers', () => {
+  it('reads URL-encoded keys and the continuation token of a truncated page', () => {
+    const xml =
+      '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>b</Name><Prefix>r%2F</Prefix>' +
+      '<KeyCount>2</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>true</IsTruncated>' +
+      '<EncodingType>url</EncodingType><NextContinuationToken>a&amp;b=</NextContinuationToken>' +
+      '<Contents><Key>r/a+b%2Bc%26</Key><Size>1</Size></Contents>' +
+      '<Contents><Key>r/%E6%95%B0</Key><Size>1</Size></Contents></ListBucketResult>';
+    expect(parseListPage(xml)).toEqual({ keys: ['r/a b+c&', 'r/数'], nextToken: 'a&b=' });
+  });
+
+  it('decodes XML entities when the keys are not URL-encoded, and stops at the last page', () => {
+    const xml =
+      '<ListBucketResult><IsTruncated>false</IsTruncated>' +
+      '<Contents><Key>a&amp;b&lt;&#x41;&#66;</Key></Contents></ListBucketResult>';
+    expect(parseListPage(xml)).toEqual({ keys: ['a&b<AB'], nextToken: undefined });
   });
 });

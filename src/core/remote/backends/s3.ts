@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { createRequire } from 'node:module';
 import type * as ClientS3 from '@aws-sdk/client-s3';
 import type * as LibStorage from '@aws-sdk/lib-storage';
@@ -17,6 +16,13 @@ import {
   type RemoteStorage,
 } from '../storage.js';
 import {
+  S3Rest,
+  S3ServiceError,
+  serviceError,
+  type S3Credentials,
+  type S3Location,
+} from './s3Rest.js';
+import {
   authFailed,
   boolOption,
   errorField,
@@ -29,89 +35,61 @@ import {
   unreachable,
 } from './shared.js';
 
-// The SDK is loaded with require: imported from ESM, its CommonJS build is first scanned for
-// the names it exports, which took ~50 ms of every S3 command here.
-const requireFromHere = createRequire(import.meta.url);
-const sdk = requireFromHere('@aws-sdk/client-s3') as typeof ClientS3;
-
 /** Files up to this size go in one PUT; larger ones as a multipart upload. */
 const SINGLE_PUT_LIMIT = 16 * 1024 * 1024;
 /** Objects up to this size are read and written with one synchronous call. */
 const SMALL_OBJECT = 1024 * 1024;
 const PART_SIZE = 16 * 1024 * 1024;
 
-interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
-
 /**
  * An S3 (or S3-compatible: MinIO, Ceph, R2…) bucket. Credentials come from the remote's config,
  * the standard AWS environment variables or a profile of the shared credentials file, and
  * nothing else: the SDK's default chain would ask the instance-metadata service
  * (169.254.169.254) when it finds none, which is slow and surprising on a laptop.
+ *
+ * Requests go through `S3Rest` (signed REST calls over keep-alive sockets); the AWS SDK is
+ * loaded only for the multipart upload of a file over 16 MiB.
  */
 export class S3Storage implements RemoteStorage {
   readonly displayUrl: string;
   readonly capabilities = { canList: true, listPrefixLength: 3 as const, defaultJobs: 16 };
+  private readonly rest: S3Rest;
+  private sdkClient: ClientS3.S3Client | undefined;
 
   constructor(
-    private readonly client: ClientS3.S3Client,
-    private readonly bucket: string,
+    private readonly location: S3Location,
     private readonly root: string,
     url: string,
-    private readonly secrets: readonly (string | undefined)[],
   ) {
     this.displayUrl = maskUrl(url);
+    this.rest = new S3Rest(location);
   }
 
   async *list(prefix: string): AsyncIterable<string> {
     let token: string | undefined;
     do {
       const page = await this.call(prefix, () =>
-        this.client.send(
-          new sdk.ListObjectsV2Command({
-            Bucket: this.bucket,
-            Prefix: joinKey(this.root, prefix),
-            ContinuationToken: token,
-          }),
-        ),
+        this.rest.listPage(joinKey(this.root, prefix), token),
       );
-      for (const object of page.Contents ?? []) {
-        if (object.Key !== undefined && !object.Key.endsWith('/')) {
-          yield stripRoot(this.root, object.Key);
-        }
+      for (const key of page.keys) {
+        if (!key.endsWith('/')) yield stripRoot(this.root, key);
       }
-      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+      token = page.nextToken;
     } while (token !== undefined);
   }
 
   async exists(key: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }),
-      );
-      return true;
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw this.translate(error, key);
-    }
+    return (await this.head(key)) !== undefined;
   }
 
   async info(key: string): Promise<ObjectInfo | undefined> {
-    try {
-      const head = await this.client.send(
-        new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }),
-      );
-      return {
-        size: head.ContentLength ?? 0,
-        ...(head.ETag === undefined ? {} : { etag: head.ETag }),
-      };
-    } catch (error) {
-      if (isNotFound(error) && errorField(error, 'name') !== 'NoSuchBucket') return undefined;
-      throw this.translate(error, key);
-    }
+    const head = await this.head(key);
+    if (head === undefined) return undefined;
+    const etag = head.headers.etag;
+    return {
+      size: Number(head.headers['content-length'] ?? 0),
+      ...(etag === undefined ? {} : { etag }),
+    };
   }
 
   async upload(localPath: string, key: string, onBytes?: (bytes: number) => void): Promise<void> {
@@ -122,24 +100,21 @@ export class S3Storage implements RemoteStorage {
     if (size <= SINGLE_PUT_LIMIT) {
       // One PUT is atomic: the object appears only when the request completes.
       const body = size <= SMALL_OBJECT ? readFileSync(localPath) : await readFile(localPath);
-      await this.call(key, () =>
-        this.client.send(
-          new sdk.PutObjectCommand({
-            Bucket: this.bucket,
-            Key: target,
-            Body: body,
-            ContentLength: size,
-          }),
-        ),
-      );
+      await this.call(key, async () => {
+        const response = await this.rest.send('PUT', target, {
+          body,
+          headers: { 'content-type': 'application/octet-stream' },
+        });
+        this.rest.check(response, key);
+      });
       onBytes?.(size);
       return;
     }
     // A multipart upload is invisible until CompleteMultipartUpload.
     const { Upload } = requireFromHere('@aws-sdk/lib-storage') as typeof LibStorage;
     const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: target, Body: createReadStream(localPath) },
+      client: this.sdk(),
+      params: { Bucket: this.location.bucket, Key: target, Body: createReadStream(localPath) },
       partSize: PART_SIZE,
       queueSize: 4,
       leavePartsOnError: false,
@@ -168,38 +143,82 @@ export class S3Storage implements RemoteStorage {
     localPath: string,
     onBytes?: (bytes: number) => void,
   ): Promise<string> {
-    let response: ClientS3.GetObjectCommandOutput;
-    try {
-      response = await this.client.send(
-        new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }),
-      );
-    } catch (error) {
-      if (isNotFound(error) && errorField(error, 'name') !== 'NoSuchBucket') {
-        throw new RemoteNotFoundError(key);
+    return this.call(key, async () => {
+      const response = await this.rest.open('GET', this.keyOf(key));
+      const status = response.statusCode ?? 0;
+      const length = Number(response.headers['content-length'] ?? Number.NaN);
+      if (status !== 200 || length <= SMALL_OBJECT) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of response) chunks.push(chunk as Buffer);
+        const answer = { status, headers: response.headers, body: Buffer.concat(chunks) };
+        if (status !== 200) {
+          const error = serviceError(answer, key);
+          if (error.code === 'NoSuchKey' || (status === 404 && error.code !== 'NoSuchBucket')) {
+            throw new RemoteNotFoundError(key);
+          }
+          throw error;
+        }
+        // As in upload: a small object is written with one synchronous call.
+        writeFileSync(localPath, answer.body);
+        onBytes?.(answer.body.length);
+        return md5Bytes(answer.body);
       }
-      throw this.translate(error, key);
-    }
-    const body = response.Body;
-    if (body === undefined) throw this.translate(new Error('the response has no body'), key);
-    if ((response.ContentLength ?? Infinity) <= SMALL_OBJECT) {
-      // As in upload: a small object is written with one synchronous call.
-      const bytes = await this.call(key, () => body.transformToByteArray());
-      writeFileSync(localPath, bytes);
-      onBytes?.(bytes.length);
-      return md5Bytes(bytes);
-    }
-    return streamToFile(body as Readable, localPath, onBytes);
+      return streamToFile(response, localPath, onBytes);
+    });
   }
 
   async delete(key: string): Promise<void> {
-    await this.call(key, () =>
-      this.client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) })),
-    );
+    await this.call(key, async () => {
+      const response = await this.rest.send('DELETE', this.keyOf(key));
+      // Deleting what is not there is not an error (S3 itself answers 204).
+      if (response.status !== 404) this.rest.check(response, key);
+    });
   }
 
   close(): Promise<void> {
-    this.client.destroy();
+    this.rest.close();
+    this.sdkClient?.destroy();
     return Promise.resolve();
+  }
+
+  /** HEAD of an object: its answer, or undefined when the object does not exist. */
+  private async head(
+    key: string,
+  ): Promise<{ headers: Record<string, string | undefined> } | undefined> {
+    const response = await this.call(key, () => this.rest.send('HEAD', this.keyOf(key)));
+    if (response.status === 404) return undefined;
+    this.rest.check(response, key);
+    const headers: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(response.headers)) {
+      headers[name] = Array.isArray(value) ? value[0] : value;
+    }
+    return { headers };
+  }
+
+  /** The AWS SDK client, created on first use (only multipart uploads need it). */
+  private sdk(): ClientS3.S3Client {
+    if (this.sdkClient === undefined) {
+      // The SDK prints a multi-line "Node 20 support ends" notice on stderr in the middle of
+      // our output; the engines field already states which Node versions Sluice supports.
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+      // Loaded with require: imported from ESM, its CommonJS build is first scanned for the
+      // names it exports, which took ~50 ms here.
+      const sdk = requireFromHere('@aws-sdk/client-s3') as typeof ClientS3;
+      const { endpoint, pathStyle, region, credentials } = this.location;
+      this.sdkClient = new sdk.S3Client({
+        region,
+        credentials,
+        endpoint,
+        forcePathStyle: pathStyle,
+        // Without these, a streamed body is sent with aws-chunked framing that some
+        // S3-compatible servers store as data; checksums are not what makes objects safe here
+        // (the hash is).
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+        maxAttempts: 5,
+      });
+    }
+    return this.sdkClient;
   }
 
   private keyOf(key: string): string {
@@ -233,7 +252,7 @@ export class S3Storage implements RemoteStorage {
       );
     }
     if (name === 'NoSuchBucket') {
-      return new SluiceError('REMOTE', `bucket '${this.bucket}' does not exist`, {
+      return new SluiceError('REMOTE', `bucket '${this.location.bucket}' does not exist`, {
         hint: `create it first, or fix the url of remote '${this.displayUrl}'`,
       });
     }
@@ -244,25 +263,25 @@ export class S3Storage implements RemoteStorage {
         { hint: 'check the credentials and the bucket policy' },
       );
     }
+    const secrets = [
+      this.location.credentials.secretAccessKey,
+      this.location.credentials.sessionToken,
+    ];
     return new SluiceError(
       'REMOTE',
-      `remote '${this.displayUrl}': ${name === '' ? 'error' : name}: ${reasonOf(error, this.secrets)}`,
+      `remote '${this.displayUrl}': ${name === '' ? 'error' : name}: ${reasonOf(error, secrets)}`,
       { hint: 'run the command again; transient errors are retried' },
     );
   }
 }
 
+const requireFromHere = createRequire(import.meta.url);
+
 function httpStatus(error: unknown): number | undefined {
+  if (error instanceof S3ServiceError) return error.status;
   if (typeof error !== 'object' || error === null) return undefined;
   const meta = (error as { $metadata?: { httpStatusCode?: number } }).$metadata;
   return meta?.httpStatusCode;
-}
-
-function isNotFound(error: unknown): boolean {
-  const name = errorField(error, 'name');
-  return name === 'NotFound' || name === 'NoSuchKey' || name === 'NoSuchBucket'
-    ? true
-    : httpStatus(error) === 404;
 }
 
 /** A minimal INI reader for ~/.aws/credentials and ~/.aws/config. */
@@ -294,7 +313,7 @@ function readIni(path: string): Map<string, Map<string, string>> {
 
 /** Credentials and region of a profile from the shared files (as boto3 reads them). */
 function fromProfile(config: RemoteConfig): {
-  credentials?: Credentials;
+  credentials?: S3Credentials;
   region?: string;
   profile: string;
 } {
@@ -315,7 +334,7 @@ function fromProfile(config: RemoteConfig): {
   const secretAccessKey = section?.get('aws_secret_access_key');
   const sessionToken = section?.get('aws_session_token');
   const region = configSection?.get('region');
-  const result: { credentials?: Credentials; region?: string; profile: string } = { profile };
+  const result: { credentials?: S3Credentials; region?: string; profile: string } = { profile };
   if (region !== undefined) result.region = region;
   if (accessKeyId !== undefined && secretAccessKey !== undefined) {
     result.credentials =
@@ -329,7 +348,7 @@ function fromProfile(config: RemoteConfig): {
 function resolveCredentials(
   config: RemoteConfig,
   displayUrl: string,
-): { credentials: Credentials; region?: string } {
+): { credentials: S3Credentials; region?: string } {
   const accessKeyId = option(config, 'access_key_id');
   const secretAccessKey = option(config, 'secret_access_key');
   const sessionToken = option(config, 'session_token');
@@ -378,13 +397,17 @@ export function createS3Storage(url: string, config: RemoteConfig): Promise<Remo
     );
   }
   const displayUrl = maskUrl(url);
-  let resolved: { credentials: Credentials; region?: string };
+  let resolved: { credentials: S3Credentials; region?: string };
   try {
     resolved = resolveCredentials(config, displayUrl);
   } catch (error) {
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
-  let endpoint = option(config, 'endpointurl');
+  // DVC's `endpointurl`, else the variables the AWS tools read, else AWS itself.
+  let endpoint =
+    option(config, 'endpointurl') ??
+    nonEmpty(process.env.AWS_ENDPOINT_URL_S3) ??
+    nonEmpty(process.env.AWS_ENDPOINT_URL);
   if (endpoint !== undefined && !/^https?:\/\//i.test(endpoint)) {
     endpoint = `${boolOption(config, 'use_ssl', true) ? 'https' : 'http'}://${endpoint}`;
   }
@@ -394,24 +417,19 @@ export function createS3Storage(url: string, config: RemoteConfig): Promise<Remo
     process.env.AWS_DEFAULT_REGION ??
     resolved.region ??
     'us-east-1';
-  const clientConfig: ClientS3.S3ClientConfig = {
+  const location: S3Location = {
+    endpoint: (endpoint ?? `https://s3.${region}.amazonaws.com`).replace(/\/+$/, ''),
+    bucket,
+    // Custom endpoints (MinIO and friends) rarely have per-bucket DNS names; on AWS a bucket
+    // whose name is not a valid host label (dots break the TLS certificate) is addressed by path.
+    pathStyle: endpoint !== undefined || !/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucket),
     region,
     credentials: resolved.credentials,
-    // Without these, a streamed body is sent with aws-chunked framing that some S3-compatible
-    // servers store as data; checksums are not what makes objects safe here (the hash is).
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 5,
+    verifyTls: boolOption(config, 'ssl_verify', true),
   };
-  if (endpoint !== undefined) {
-    clientConfig.endpoint = endpoint;
-    // Custom endpoints (MinIO and friends) rarely have per-bucket DNS names.
-    clientConfig.forcePathStyle = true;
-  }
-  // The SDK prints a multi-line "Node 20 support ends" notice on stderr in the middle of our
-  // output; the engines field already states which Node versions Sluice supports.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const client = new sdk.S3Client(clientConfig);
-  const secrets = [resolved.credentials.secretAccessKey, resolved.credentials.sessionToken];
-  return Promise.resolve(new S3Storage(client, bucket, match[2] ?? '', url, secrets));
+  return Promise.resolve(new S3Storage(location, match[2] ?? '', url));
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
 }
