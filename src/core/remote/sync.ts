@@ -152,12 +152,12 @@ export async function remoteExisting(
 const WHOLE_PARENT_FROM = 64;
 
 /**
- * The prefixes to list: for a backend that reads a whole listing at once (a local folder, read
- * synchronously), the parent of many wanted folders (`files/md5/`) in one call rather than each
- * folder in a call of its own.
+ * The prefixes to list: for a folder-based backend that reads a whole listing at once (a local
+ * folder, read synchronously), the parent of many wanted folders (`files/md5/`) in one call
+ * rather than each folder in a call of its own.
  */
 function foldersTogether(storage: RemoteStorage, prefixes: Set<string>): string[] {
-  if (!listsAtOnce(storage)) return [...prefixes];
+  if (!listsAtOnce(storage) || storage.capabilities.listPrefixLength !== 2) return [...prefixes];
   const byParent = new Map<string, string[]>();
   for (const prefix of prefixes) {
     if (!prefix.endsWith('/')) return [...prefixes];
@@ -184,8 +184,8 @@ function listingPrefix(key: string, hexChars: 0 | 1 | 2): string {
 }
 
 /**
- * A backend that returns a whole listing at once: for a local folder, handing 10,000 keys one
- * by one through an async iterator costs more than reading the folders.
+ * A backend that returns a whole listing at once: for a local folder or an S3 bucket, handing
+ * 10,000 keys one by one through an async iterator costs more than the listing itself.
  */
 interface ListsAtOnce {
   listAll(prefix: string): Promise<string[]>;
@@ -205,6 +205,29 @@ const LIST_LOCAL_FROM = 16;
  */
 function localExisting(repo: Repo, items: readonly PlanItem[]): Set<string> {
   const found = new Set<string>();
+  for (const _step of localExistingSteps(repo, items, found));
+  return found;
+}
+
+/**
+ * `localExisting` in turns of a few cache folders, giving way to the event loop between them:
+ * run while listings of the remote are in flight, it costs no wall time.
+ */
+async function localExistingInTurns(repo: Repo, items: readonly PlanItem[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  let folders = 0;
+  for (const _step of localExistingSteps(repo, items, found)) {
+    if (++folders % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return found;
+}
+
+/** Checks one cache folder's share of `items` per step, adding the ones present to `found`. */
+function* localExistingSteps(
+  repo: Repo,
+  items: readonly PlanItem[],
+  found: Set<string>,
+): Generator<void> {
   const byFolder = new Map<string, PlanItem[]>();
   for (const item of items) {
     const folder = `${item.name}:${item.oid.slice(0, 2)}`;
@@ -217,19 +240,19 @@ function localExisting(repo: Repo, items: readonly PlanItem[]): Set<string> {
     if (first === undefined) continue;
     if (group.length < LIST_LOCAL_FROM) {
       for (const item of group) if (repo.odb.exists(item.oid, item.name)) found.add(item.key);
-      continue;
+    } else {
+      const folder = dirname(repo.odb.oidPath(first.oid, first.name));
+      let files: Set<string>;
+      try {
+        // A cache folder holds only objects (and temporary files, whose names differ).
+        files = new Set(readdirSync(folder));
+      } catch {
+        files = new Set(); // no folder: none of these objects is here
+      }
+      for (const item of group) if (files.has(item.oid.slice(2))) found.add(item.key);
     }
-    const folder = dirname(repo.odb.oidPath(first.oid, first.name));
-    let files: Set<string>;
-    try {
-      // A cache folder holds only objects (and temporary files, whose names differ).
-      files = new Set(readdirSync(folder));
-    } catch {
-      files = new Set(); // no folder: none of these objects is here
-    }
-    for (const item of group) if (files.has(item.oid.slice(2))) found.add(item.key);
+    yield;
   }
-  return found;
 }
 
 interface Expanded {
@@ -462,12 +485,15 @@ export async function cloudStatus(
     plan = expand(repo, outputs);
   }
   const items = [...plan.dirs.map((d) => d.item), ...plan.unknownDirs, ...plan.files];
-  const onRemote = await remoteExisting(
-    storage,
-    items.map((i) => i.key),
-    jobs,
-  );
-  const inCache = localExisting(repo, items);
+  // The cache is checked while the remote's listings are in flight.
+  const [onRemote, inCache] = await Promise.all([
+    remoteExisting(
+      storage,
+      items.map((i) => i.key),
+      jobs,
+    ),
+    localExistingInTurns(repo, items),
+  ]);
   const differing: Array<{ path: string; state: CloudState }> = [];
   for (const item of items) {
     const local = inCache.has(item.key);

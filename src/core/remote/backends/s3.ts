@@ -19,6 +19,7 @@ import {
   S3Rest,
   S3ServiceError,
   serviceError,
+  type ListPage,
   type S3Credentials,
   type S3Location,
 } from './s3Rest.js';
@@ -68,14 +69,32 @@ export class S3Storage implements RemoteStorage {
   async *list(prefix: string): AsyncIterable<string> {
     let token: string | undefined;
     do {
-      const page = await this.call(prefix, () =>
-        this.rest.listPage(joinKey(this.root, prefix), token),
-      );
-      for (const key of page.keys) {
-        if (!key.endsWith('/')) yield stripRoot(this.root, key);
-      }
+      const page = await this.page(prefix, token);
+      yield* page.keys;
       token = page.nextToken;
     } while (token !== undefined);
+  }
+
+  /** Every key under `prefix` in one array: for 10,000 keys, cheaper than iterating them. */
+  async listAll(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.page(prefix, token);
+      for (const key of page.keys) keys.push(key);
+      token = page.nextToken;
+    } while (token !== undefined);
+    return keys;
+  }
+
+  /** One page of the listing, keys relative to the root, without folder markers. */
+  private async page(prefix: string, token: string | undefined): Promise<ListPage> {
+    const page = await this.call(prefix, () =>
+      this.rest.listPage(joinKey(this.root, prefix), token),
+    );
+    const keys: string[] = [];
+    for (const key of page.keys) if (!key.endsWith('/')) keys.push(stripRoot(this.root, key));
+    return { keys, nextToken: page.nextToken };
   }
 
   async exists(key: string): Promise<boolean> {

@@ -206,6 +206,7 @@ const XML_ENTITIES: Readonly<Record<string, string>> = {
 
 /** The text of an XML element's content, with entities and character references decoded. */
 function xmlText(raw: string): string {
+  if (!raw.includes('&')) return raw;
   return raw.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (whole, name: string) => {
     if (name.startsWith('#x') || name.startsWith('#X')) {
       return String.fromCodePoint(Number.parseInt(name.slice(2), 16));
@@ -215,14 +216,18 @@ function xmlText(raw: string): string {
   });
 }
 
+/** The text of the first `<name>` element (one without attributes or children). */
 function firstElement(xml: string, name: string): string | undefined {
-  const match = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml);
-  return match?.[1] === undefined ? undefined : xmlText(match[1]);
+  const open = `<${name}>`;
+  const start = xml.indexOf(open);
+  if (start < 0) return undefined;
+  const end = xml.indexOf(`</${name}>`, start + open.length);
+  return end < 0 ? undefined : xmlText(xml.slice(start + open.length, end));
 }
 
 /** Decodes what `encoding-type=url` made of a key (form encoding: `+` is a space). */
 function urlDecoded(text: string): string {
-  return decodeURIComponent(text.replace(/\+/g, ' '));
+  return /[%+]/.test(text) ? decodeURIComponent(text.replace(/\+/g, ' ')) : text;
 }
 
 /** Reads a ListObjectsV2 answer: the keys of its `<Contents>` and the continuation token. */
