@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -75,5 +76,19 @@ describe('a local remote shared with DVC', () => {
     expect(sluiceOk(clone, 'status', '-c').stdout).toBe(
       '\tdeleted:            data/a.txt\n\tdeleted:            data/empty\n\tdeleted:            data/sub/b.bin\n\tdeleted:            foo\n',
     );
+  });
+
+  it('agrees with dvc that a folder whose listing is on the remote is complete there', () => {
+    const storage = tempDir('sluice-remote-');
+    const repo = trackedRepo('sluice', storage);
+    sluiceOk(repo, 'push');
+    // A file of the pushed folder vanishes from the remote; its .dir listing stays.
+    const aTxt = createHash('md5').update('a\n').digest('hex');
+    rmSync(join(storage, 'files', 'md5', aTxt.slice(0, 2), aTxt.slice(2)));
+    const json = (text: string): unknown => JSON.parse(text);
+    expect(json(sluiceOk(repo, 'status', '-c', '--json').stdout)).toEqual(
+      json(dvcOk(repo, 'status', '-c', '--json').stdout),
+    );
+    expect(json(sluiceOk(repo, 'status', '-c', '--json').stdout)).toEqual({});
   });
 });

@@ -96,8 +96,22 @@ describe('local remote fast paths', () => {
     for (const i of [0, 7]) rmSync(objectPath(storage, md5(b[i] ?? '')), { force: true });
     rmSync(objectPath(cache, md5(b[3] ?? '')), { force: true });
     rmSync(objectPath(storage, md5(b[3] ?? '')), { force: true });
+    // As DVC does, a folder whose .dir object is on the remote counts as complete there (push
+    // uploads the listing last), so only the cache's side of the folder shows.
+    expect(JSON.parse(sluiceOk(repo, 'status', '-c', '--json').stdout)).toEqual({
+      'data/a1': 'deleted',
+      'data/a20': 'deleted',
+      'data/a5': 'deleted',
+      'data/b3': 'deleted',
+    });
+    // Without the listing on the remote, its files are looked up (the remote folders listed).
+    const dirOid = /md5: ([0-9a-f]{32}\.dir)/.exec(
+      readFileSync(join(repo, 'data.dvc'), 'utf8'),
+    )?.[1];
+    rmSync(objectPath(storage, dirOid ?? ''), { force: true });
     const status = JSON.parse(sluiceOk(repo, 'status', '-c', '--json').stdout) as unknown;
     expect(status).toEqual({
+      data: 'new',
       'data/a1': 'deleted',
       'data/a20': 'deleted',
       'data/a5': 'deleted',
@@ -112,8 +126,10 @@ describe('local remote fast paths', () => {
     expect(fetched.stdout).toBe('3 files fetched\n');
     const pushed = sluice(repo, 'push');
     expect(pushed.code).toBe(1);
+    // The listing stays off the remote while one of its files is nowhere.
     expect(pushed.stdout).toBe('2 files pushed\n');
     expect(JSON.parse(sluiceOk(repo, 'status', '-c', '--json').stdout)).toEqual({
+      data: 'new',
       'data/b3': 'missing',
     });
   });

@@ -485,13 +485,9 @@ export async function cloudStatus(
     plan = expand(repo, outputs);
   }
   const items = [...plan.dirs.map((d) => d.item), ...plan.unknownDirs, ...plan.files];
-  // The cache is checked while the remote's listings are in flight.
+  // The cache is checked while the remote is asked.
   const [onRemote, inCache] = await Promise.all([
-    remoteExisting(
-      storage,
-      items.map((i) => i.key),
-      jobs,
-    ),
+    remoteExistingByDirs(storage, plan, items, jobs),
     localExistingInTurns(repo, items),
   ]);
   const differing: Array<{ path: string; state: CloudState }> = [];
@@ -505,6 +501,29 @@ export async function cloudStatus(
   const status: Record<string, CloudState> = {};
   for (const { path, state } of differing) status[path] = state;
   return status;
+}
+
+/**
+ * Which of `items` the remote holds, as DVC's `status -c` decides it: a folder whose `.dir`
+ * object is on the remote counts as complete there, since push uploads the listing only after
+ * every file of it. Only the other objects are looked up one by one or in listings, so a pushed
+ * folder of 10,000 files costs one query rather than a listing of the remote.
+ */
+async function remoteExistingByDirs(
+  storage: RemoteStorage,
+  plan: Expanded,
+  items: readonly PlanItem[],
+  jobs: number,
+): Promise<Set<string>> {
+  const dirKeys = [...plan.dirs.map((d) => d.item.key), ...plan.unknownDirs.map((d) => d.key)];
+  const found = await remoteExisting(storage, dirKeys, jobs);
+  for (const dir of plan.dirs) {
+    if (found.has(dir.item.key)) for (const key of dir.entries) found.add(key);
+  }
+  const asked = new Set(dirKeys);
+  const rest = items.filter((i) => !found.has(i.key) && !asked.has(i.key)).map((i) => i.key);
+  for (const key of await remoteExisting(storage, rest, jobs)) found.add(key);
+  return found;
 }
 
 /** Every file under the local run cache, as remote keys `runs/…`. */
