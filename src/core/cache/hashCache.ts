@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { errnoCode } from '../errors.js';
 import { writeFileAtomicSync } from '../fs/atomicWrite.js';
 import type { HashName } from '../hash/hashFile.js';
+import { dirStampsFile } from '../repo/findRoot.js';
 
 /** What identifies a file's content without reading it (a `fs.Stats` is one). */
 export interface FileStamp {
@@ -85,7 +86,7 @@ export class HashCache {
   private readonly dirs: DirStore;
 
   constructor(private readonly file: string) {
-    this.dirs = new DirStore(`${file}-dirs.json`);
+    this.dirs = new DirStore(dirStampsFile(file));
   }
 
   private load(): void {

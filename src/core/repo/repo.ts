@@ -1,5 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { HashCache } from '../cache/hashCache.js';
 import { ParseCache } from '../cache/parseCache.js';
 import { Linker, parseLinkTypes } from '../cache/link.js';
@@ -13,28 +13,15 @@ import { SHARED_STAMP_MIN_FILES, startStampHelper } from '../workspace/folderSta
 import type { HashContext } from '../workspace/hashPath.js';
 import { DEFAULT_LOCK_WAIT_SECONDS, LOCK_TOKEN_ENV, RepoLock } from './repoLock.js';
 
-export const DVC_DIR = '.dvc';
+import { DVC_DIR, findRoot, hashCacheFile } from './findRoot.js';
+
+export { DVC_DIR, findRoot };
 
 export interface OpenOptions {
   /** Seconds to wait for the repo lock held by another process. */
   waitSeconds?: number;
   /** The command line, recorded in the lock so a waiting process can name it. */
   command?: string;
-}
-
-/** Finds the nearest folder at or above `cwd` that holds a `.dvc` folder. */
-export function findRoot(cwd: string): string | undefined {
-  let dir = resolve(cwd);
-  for (;;) {
-    try {
-      if (statSync(join(dir, DVC_DIR)).isDirectory()) return dir;
-    } catch {
-      // keep looking upwards
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
 }
 
 /**
@@ -70,7 +57,7 @@ export class Repo {
         ? resolve(this.dvcDir, cacheSetting.replace(/^~(?=$|\/)/, process.env.HOME ?? '~'))
         : join(this.dvcDir, 'cache');
     this.odb = new ObjectStore(this.cacheDir);
-    this.hashCache = new HashCache(join(this.tmpDir, 'sluice', 'hashes'));
+    this.hashCache = new HashCache(hashCacheFile(this.tmpDir));
     // A listing whose files were all found in the cache was read, and checked, before.
     this.odb.isCheckedDir = (oid) => this.hashCache.wasDirChecked(oid);
     this.parseCache = new ParseCache(join(this.tmpDir, 'sluice', 'parsed'));

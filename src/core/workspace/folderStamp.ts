@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import {
   MessageChannel,
   Worker,
   receiveMessageOnPort,
   type MessagePort,
 } from 'node:worker_threads';
-import type { DvcIgnore } from './dvcIgnore.js';
+import { DvcIgnore } from './dvcIgnore.js';
 import { StampBuilder, listUnits, statUnit, type WalkUnit } from './walk.js';
 
 /** Folders with fewer files are stamped by one thread: a helper would not pay for itself. */
@@ -34,6 +35,11 @@ export function folderStamp(
   ignore: DvcIgnore,
   share?: StampShare,
 ): string {
+  const early = takeEarlyJob(absDir, relDir);
+  if (early !== undefined) {
+    const stamp = early.finish(share);
+    if (stamp !== undefined) return stamp;
+  }
   const job = StampHelper.get()?.startJob();
   const units: WalkUnit[] = [];
   try {
@@ -75,7 +81,8 @@ const CLAIMED = 0;
 const PUBLISHED = 1;
 const ENDED = 2;
 const DONE = 3;
-const SLOTS = 4;
+const FAILED = 4;
+const SLOTS = 5;
 
 /** What the helper answers per unit, on the job's channel. */
 export type StampReply = { index: number; digest: string } | { index: number; failed: true };
@@ -84,6 +91,15 @@ export type StampReply = { index: number; digest: string } | { index: number; fa
 export interface StampJobStart {
   control: SharedArrayBuffer;
   port: MessagePort;
+  /** An early job (see startEarlyStamp): the helper lists this folder itself. */
+  early?: EarlyFolder;
+}
+
+/** A folder an early job stamps: where it is, and the repo whose `.dvcignore` rules apply. */
+export interface EarlyFolder {
+  root: string;
+  absDir: string;
+  relDir: string;
 }
 
 /** A helper that has reported nothing for this long is given up on; its units are done here. */
@@ -189,6 +205,14 @@ class StampHelper {
     this.worker.postMessage(start, [start.port]);
     return job;
   }
+
+  startEarlyJob(folder: EarlyFolder): EarlyStampJob {
+    const control = new SharedArrayBuffer(SLOTS * Int32Array.BYTES_PER_ELEMENT);
+    const { port1, port2 } = new MessageChannel();
+    const start: StampJobStart = { control, port: port2, early: folder };
+    this.worker.postMessage(start, [port2]);
+    return new EarlyStampJob(control, port1);
+  }
 }
 
 /** The helper's script: beside the CLI bundle's chunks, or beside this module in the tsc output. */
@@ -235,6 +259,180 @@ export function helpWithJob({ control, port }: StampJobStart): void {
       reply = { index, failed: true };
     }
     port.postMessage(reply);
+    Atomics.add(slots, DONE, 1);
+    Atomics.notify(slots, DONE);
+  }
+}
+
+/** Early jobs not yet joined, by folder. */
+const earlyJobs = new Map<string, EarlyStampJob>();
+
+function earlyKey(absDir: string, relDir: string): string {
+  return `${resolve(absDir)}\0${relDir}`;
+}
+
+/**
+ * Starts stamping `relDir` of the repo at `root` on the helper thread at once, before this
+ * thread has loaded the code that will ask for the stamp: a no-op `status` of a 100k-file
+ * folder spends tens of milliseconds loading modules, and the helper lists and stats meanwhile.
+ * The first folderStamp of that folder joins the job; later ones stamp afresh. Only for commands
+ * that change nothing in the workspace before they stamp it (`status`).
+ */
+export function startEarlyStamp(root: string, relDir: string): void {
+  const helper = StampHelper.get();
+  if (helper === undefined) return;
+  const absDir = resolve(root, relDir);
+  const key = earlyKey(absDir, relDir);
+  if (!earlyJobs.has(key)) earlyJobs.set(key, helper.startEarlyJob({ root, absDir, relDir }));
+}
+
+function takeEarlyJob(absDir: string, relDir: string): EarlyStampJob | undefined {
+  if (earlyJobs.size === 0) return undefined;
+  const key = earlyKey(absDir, relDir);
+  const job = earlyJobs.get(key);
+  earlyJobs.delete(key);
+  return job;
+}
+
+/** What the helper sends on an early job's channel: every unit it lists, then its digests. */
+type EarlyMessage = { unit: WalkUnit } | StampReply;
+
+/** This thread's side of an early job: receives the helper's units, takes its share of them. */
+class EarlyStampJob {
+  private readonly control: Int32Array;
+  private readonly units: WalkUnit[] = [];
+  private readonly digests: (string | undefined)[] = [];
+
+  constructor(
+    buffer: SharedArrayBuffer,
+    private readonly port: MessagePort,
+  ) {
+    this.control = new Int32Array(buffer);
+  }
+
+  /**
+   * Takes units until none is left and answers the folder's stamp; undefined when the helper's
+   * listing failed or the helper stalled (the caller then stamps the folder itself, and meets
+   * any error there).
+   */
+  finish(share?: StampShare): string | undefined {
+    try {
+      return this.work(share);
+    } finally {
+      this.port.close();
+    }
+  }
+
+  private work(share?: StampShare): string | undefined {
+    let claimedHere = 0;
+    for (;;) {
+      const index = Atomics.add(this.control, CLAIMED, 1);
+      const state = this.waitForUnit(index);
+      if (state === 'end') break;
+      if (state !== 'ready' || !this.receiveUnits(index + 1)) return undefined;
+      this.digests[index] = statUnit(this.units[index]);
+      claimedHere += 1;
+    }
+    const total = Atomics.load(this.control, PUBLISHED);
+    const theirs = total - claimedHere;
+    let done = Atomics.load(this.control, DONE);
+    while (done < theirs) {
+      if (Atomics.wait(this.control, DONE, done, STALL_MS) === 'timed-out') break;
+      done = Atomics.load(this.control, DONE);
+    }
+    if (!this.receiveUnits(total)) return undefined;
+    this.drain();
+    if (share !== undefined) {
+      share.units = total;
+      share.byHelper = theirs;
+    }
+    const stamp = new StampBuilder();
+    for (const [index, unit] of this.units.entries()) {
+      stamp.add(unit, this.digests[index] ?? statUnit(unit));
+    }
+    return stamp.digest();
+  }
+
+  /** Waits until unit `index` is published, or it is clear that it never will be. */
+  private waitForUnit(index: number): 'ready' | 'end' | 'failed' | 'stalled' {
+    for (;;) {
+      const published = Atomics.load(this.control, PUBLISHED);
+      if (index < published) return 'ready';
+      if (Atomics.load(this.control, FAILED) === 1) return 'failed';
+      if (Atomics.load(this.control, ENDED) === 1) {
+        return index < Atomics.load(this.control, PUBLISHED) ? 'ready' : 'end';
+      }
+      if (Atomics.wait(this.control, PUBLISHED, published, STALL_MS) === 'timed-out') {
+        return 'stalled';
+      }
+    }
+  }
+
+  /** Receives units until `count` have arrived; false if they stop coming. */
+  private receiveUnits(count: number): boolean {
+    const deadline = Date.now() + STALL_MS;
+    while (this.units.length < count) {
+      if (!this.drain()) {
+        if (Date.now() > deadline) return false;
+        // Published but not yet delivered: give the sender a moment.
+        Atomics.wait(this.control, FAILED, 0, 1);
+      }
+    }
+    return true;
+  }
+
+  /** Takes every message that has arrived; false if there was none. */
+  private drain(): boolean {
+    let any = false;
+    for (
+      let received = receiveMessageOnPort(this.port);
+      received;
+      received = receiveMessageOnPort(this.port)
+    ) {
+      any = true;
+      const message = received.message as EarlyMessage;
+      if ('unit' in message) this.units.push(message.unit);
+      else if ('digest' in message) this.digests[message.index] = message.digest;
+    }
+    return any;
+  }
+}
+
+/**
+ * The helper's side of an early job (run by stampWorker.ts): lists the folder, sending each unit,
+ * then takes units until none is left, sending each digest. A listing that fails is reported
+ * as such; the other thread then lists the folder again and meets the error itself.
+ */
+export function runEarlyJob({ control, port, early }: StampJobStart): void {
+  if (early === undefined) return;
+  const slots = new Int32Array(control);
+  const units: WalkUnit[] = [];
+  try {
+    listUnits(early.absDir, early.relDir, new DvcIgnore(early.root), (unit) => {
+      units.push(unit);
+      port.postMessage({ unit } satisfies EarlyMessage);
+      Atomics.store(slots, PUBLISHED, units.length);
+      Atomics.notify(slots, PUBLISHED);
+    });
+  } catch {
+    Atomics.store(slots, FAILED, 1);
+    Atomics.notify(slots, PUBLISHED);
+    return;
+  }
+  Atomics.store(slots, ENDED, 1);
+  Atomics.notify(slots, PUBLISHED);
+  for (
+    let index = Atomics.add(slots, CLAIMED, 1);
+    index < units.length;
+    index = Atomics.add(slots, CLAIMED, 1)
+  ) {
+    let reply: StampReply;
+    try {
+      reply = { index, digest: statUnit(units[index]) };
+    } catch {
+      reply = { index, failed: true };
+    }
+    port.postMessage(reply satisfies EarlyMessage);
     Atomics.add(slots, DONE, 1);
     Atomics.notify(slots, DONE);
   }

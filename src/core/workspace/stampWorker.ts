@@ -3,8 +3,9 @@
  * lists it. Loads only the walk code.
  */
 import { parentPort } from 'node:worker_threads';
-import { helpWithJob, type StampJobStart } from './folderStamp.js';
+import { helpWithJob, runEarlyJob, type StampJobStart } from './folderStamp.js';
 
 parentPort?.on('message', (start: StampJobStart) => {
-  helpWithJob(start);
+  if (start.early === undefined) helpWithJob(start);
+  else runEarlyJob(start);
 });

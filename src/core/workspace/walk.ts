@@ -94,14 +94,29 @@ export function listUnits(
  * a file deleted since the listing. `visit` sees each file that counts.
  */
 export function statUnit(unit: WalkUnit, visit?: (name: string, stats: Stats) => void): string {
-  let text = '';
+  // Each file's numbers go into the digest as binary doubles: formatting 100k inodes, mtimes
+  // and sizes as text cost a third as much again as the stat calls themselves.
+  const numbers = new Float64Array(unit.names.length * 3);
+  let at = 0;
   for (const name of unit.names) {
     const stats = statSync(`${unit.dir}/${name}`, { throwIfNoEntry: false });
-    if (stats === undefined || stats.isDirectory()) continue;
-    text += `${name}\0${stats.ino}\0${stats.mtimeMs}\0${stats.size}\n`;
-    visit?.(name, stats);
+    if (stats === undefined || stats.isDirectory()) {
+      // Gone since the listing, or a link to a folder: it does not count.
+      numbers[at] = -1;
+      numbers[at + 1] = -1;
+      numbers[at + 2] = -1;
+    } else {
+      numbers[at] = stats.ino;
+      numbers[at + 1] = stats.mtimeMs;
+      numbers[at + 2] = stats.size;
+      visit?.(name, stats);
+    }
+    at += 3;
   }
-  return createHash('md5').update(text).digest('hex');
+  return createHash('md5')
+    .update(unit.names.join('\0'))
+    .update(new Uint8Array(numbers.buffer))
+    .digest('hex');
 }
 
 /**

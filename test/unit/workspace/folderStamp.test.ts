@@ -123,4 +123,29 @@ describe('folderStamp', () => {
     rmSync(join(data, 'big', 'new'));
     expect(stampNow()).toBe(edited);
   });
+
+  it('gives the same stamp when the helper started the folder early, listing it itself', async () => {
+    const built = await builtStamp();
+    built.startEarlyStamp(root, 'data');
+    const share = { units: 0, byHelper: 0 };
+    expect(built.folderStamp(data, 'data', new DvcIgnore(root), share)).toBe(walkStamp().stamp);
+    expect(share.units).toBeGreaterThan(40);
+    expect(share.byHelper).toBeLessThanOrEqual(share.units);
+    // The early job is joined once; the next stamp is computed afresh.
+    expect(built.folderStamp(data, 'data', new DvcIgnore(root))).toBe(walkStamp().stamp);
+  });
+
+  it('meets the error of a listing the early helper could not make', async () => {
+    const built = await builtStamp();
+    const inside = join(data, 'part2', '.dvcignore');
+    writeFileSync(inside, '*.tmp\n');
+    try {
+      built.startEarlyStamp(root, 'data');
+      expect(() => built.folderStamp(data, 'data', new DvcIgnore(root))).toThrow(
+        /\.dvcignore file should not be in collected dir path/,
+      );
+    } finally {
+      rmSync(inside);
+    }
+  });
 });

@@ -1,0 +1,29 @@
+import { statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+export const DVC_DIR = '.dvc';
+
+/** Finds the nearest folder at or above `cwd` that holds a `.dvc` folder. */
+export function findRoot(cwd: string): string | undefined {
+  let dir = resolve(cwd);
+  for (;;) {
+    try {
+      if (statSync(join(dir, DVC_DIR)).isDirectory()) return dir;
+    } catch {
+      // keep looking upwards
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** The hash cache's file (see HashCache) in a repo's `.dvc/tmp`. */
+export function hashCacheFile(tmpDir: string): string {
+  return join(tmpDir, 'sluice', 'hashes');
+}
+
+/** The file of folder-level facts beside the hash cache's file. */
+export function dirStampsFile(hashFile: string): string {
+  return `${hashFile}-dirs.json`;
+}
