@@ -4,6 +4,7 @@ import { errnoCode } from '../errors.js';
 import { writeFileAtomicSync } from '../fs/atomicWrite.js';
 import type { HashName } from '../hash/hashFile.js';
 import { dirStampsFile } from '../repo/findRoot.js';
+import { folderListingFile } from '../workspace/folderListing.js';
 
 /** What identifies a file's content without reading it (a `fs.Stats` is one). */
 export interface FileStamp {
@@ -187,6 +188,11 @@ export class HashCache {
    */
   dirStamp(key: string, name: HashName = 'md5'): DirStamp | undefined {
     return this.dirs.data().stamps[`${name}:${key}`];
+  }
+
+  /** Where the listings of the folder `key` are kept between stamps (see FolderListing). */
+  listingFile(key: string): string {
+    return folderListingFile(this.file, key);
   }
 
   /** The most files of any folder hashed so far. */

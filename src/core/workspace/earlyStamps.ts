@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DVC_DIR, dirStampsFile, findRoot, hashCacheFile } from '../repo/findRoot.js';
+import { folderListingFile } from './folderListing.js';
 import { SHARED_STAMP_MIN_FILES, startEarlyStamp } from './folderStamp.js';
 
 /**
@@ -16,9 +17,10 @@ export function startEarlyStamps(argv: readonly string[], cwd: string): void {
   }
   const root = findRoot(cwd);
   if (root === undefined) return;
+  const hashFile = hashCacheFile(join(root, DVC_DIR, 'tmp'));
   let stamps: unknown;
   try {
-    const file = dirStampsFile(hashCacheFile(join(root, DVC_DIR, 'tmp')));
+    const file = dirStampsFile(hashFile);
     stamps = (JSON.parse(readFileSync(file, 'utf8')) as { stamps?: unknown }).stamps;
   } catch {
     return; // nothing hashed yet, or a damaged file the hash cache will replace
@@ -27,7 +29,8 @@ export function startEarlyStamps(argv: readonly string[], cwd: string): void {
   for (const [key, stamp] of Object.entries(stamps)) {
     const nfiles = (stamp as { nfiles?: unknown }).nfiles;
     if (key.startsWith('md5:') && typeof nfiles === 'number' && nfiles >= SHARED_STAMP_MIN_FILES) {
-      startEarlyStamp(root, key.slice('md5:'.length));
+      const relDir = key.slice('md5:'.length);
+      startEarlyStamp(root, relDir, folderListingFile(hashFile, relDir));
     }
   }
 }

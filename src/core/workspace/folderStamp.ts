@@ -8,6 +8,7 @@ import {
   type MessagePort,
 } from 'node:worker_threads';
 import { DvcIgnore } from './dvcIgnore.js';
+import { FolderListing } from './folderListing.js';
 import { StampBuilder, listUnits, statUnit, type WalkUnit } from './walk.js';
 
 /** Folders with fewer files are stamped by one thread: a helper would not pay for itself. */
@@ -33,8 +34,9 @@ export function folderStamp(
   absDir: string,
   relDir: string,
   ignore: DvcIgnore,
-  share?: StampShare,
+  options: StampOptions = {},
 ): string {
+  const { share, listingFile } = options;
   const early = takeEarlyJob(absDir, relDir);
   if (early !== undefined) {
     const stamp = early.finish(share);
@@ -42,11 +44,18 @@ export function folderStamp(
   }
   const job = StampHelper.get()?.startJob();
   const units: WalkUnit[] = [];
+  const listing = listingFile === undefined ? undefined : new FolderListing(listingFile);
   try {
-    listUnits(absDir, relDir, ignore, (unit) => {
-      units.push(unit);
-      job?.publish(unit);
-    });
+    listUnits(
+      absDir,
+      relDir,
+      ignore,
+      (unit) => {
+        units.push(unit);
+        job?.publish(unit);
+      },
+      listing,
+    );
   } finally {
     // Also when the listing fails: the helper then stops after the units it took.
     job?.endPublishing();
@@ -68,6 +77,13 @@ export function folderStamp(
     stamp.add(unit, digests[index] ?? statUnit(unit));
   }
   return stamp.digest();
+}
+
+export interface StampOptions {
+  /** Filled with how the units were shared out. */
+  share?: StampShare;
+  /** Where the folder's listings are kept from one stamp to the next (see FolderListing). */
+  listingFile?: string;
 }
 
 /** How a stamp's units were shared out: how many there were, how many the helper did. */
@@ -100,6 +116,7 @@ export interface EarlyFolder {
   root: string;
   absDir: string;
   relDir: string;
+  listingFile?: string;
 }
 
 /** A helper that has reported nothing for this long is given up on; its units are done here. */
@@ -278,12 +295,18 @@ function earlyKey(absDir: string, relDir: string): string {
  * The first folderStamp of that folder joins the job; later ones stamp afresh. Only for commands
  * that change nothing in the workspace before they stamp it (`status`).
  */
-export function startEarlyStamp(root: string, relDir: string): void {
+export function startEarlyStamp(root: string, relDir: string, listingFile?: string): void {
   const helper = StampHelper.get();
   if (helper === undefined) return;
   const absDir = resolve(root, relDir);
   const key = earlyKey(absDir, relDir);
-  if (!earlyJobs.has(key)) earlyJobs.set(key, helper.startEarlyJob({ root, absDir, relDir }));
+  const folder: EarlyFolder = {
+    root,
+    absDir,
+    relDir,
+    ...(listingFile === undefined ? {} : { listingFile }),
+  };
+  if (!earlyJobs.has(key)) earlyJobs.set(key, helper.startEarlyJob(folder));
 }
 
 function takeEarlyJob(absDir: string, relDir: string): EarlyStampJob | undefined {
@@ -408,12 +431,20 @@ export function runEarlyJob({ control, port, early }: StampJobStart): void {
   const slots = new Int32Array(control);
   const units: WalkUnit[] = [];
   try {
-    listUnits(early.absDir, early.relDir, new DvcIgnore(early.root), (unit) => {
-      units.push(unit);
-      port.postMessage({ unit } satisfies EarlyMessage);
-      Atomics.store(slots, PUBLISHED, units.length);
-      Atomics.notify(slots, PUBLISHED);
-    });
+    const listing =
+      early.listingFile === undefined ? undefined : new FolderListing(early.listingFile);
+    listUnits(
+      early.absDir,
+      early.relDir,
+      new DvcIgnore(early.root),
+      (unit) => {
+        units.push(unit);
+        port.postMessage({ unit } satisfies EarlyMessage);
+        Atomics.store(slots, PUBLISHED, units.length);
+        Atomics.notify(slots, PUBLISHED);
+      },
+      listing,
+    );
   } catch {
     Atomics.store(slots, FAILED, 1);
     Atomics.notify(slots, PUBLISHED);

@@ -86,7 +86,8 @@ export function hashPath(
     options.listing === false ? ctx.hashCache.dirStamp(repoRelPath, name) : undefined;
   // A large folder: its stamp alone, with a helper thread, answers a no-op.
   if (previous !== undefined && previous.nfiles >= SHARED_STAMP_MIN_FILES) {
-    if (folderStamp(absPath, repoRelPath, ctx.ignore) === previous.digest) {
+    const listingFile = ctx.hashCache.listingFile(repoRelPath);
+    if (folderStamp(absPath, repoRelPath, ctx.ignore, { listingFile }) === previous.digest) {
       return unchangedFolder(previous);
     }
   }

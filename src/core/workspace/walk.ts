@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { statSync, type Stats } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
 import { SluiceError } from '../errors.js';
 import { ALWAYS_IGNORED, type DvcIgnore } from './dvcIgnore.js';
+import { readEntries, type FolderListing } from './folderListing.js';
 
 export interface WalkedFile {
   /** POSIX path relative to the walked folder. */
@@ -47,6 +48,7 @@ export function listUnits(
   relDir: string,
   ignore: DvcIgnore,
   onUnit: (unit: WalkUnit) => void,
+  listing?: FolderListing,
 ): void {
   // A .dvcignore inside a collected folder is refused below, so only the rules of the folder
   // and its ancestors can apply; most repositories have none, and then no path is matched.
@@ -54,16 +56,18 @@ export function listUnits(
   const stack: Array<[dir: string, rel: string, repoRel: string]> = [
     [shortPath(absDir), '', relDir],
   ];
+  const seen = new Set<string>();
   while (stack.length > 0) {
     const [dir, rel, repoRel] = stack.pop() as [string, string, string];
-    const entries = readFolder(dir);
+    seen.add(rel);
+    const entries = listing === undefined ? readEntries(dir) : listing.read(dir, rel);
     for (let start = 0; start < entries.length; start += UNIT_ENTRIES) {
       const names: string[] = [];
       const end = Math.min(entries.length, start + UNIT_ENTRIES);
       for (let i = start; i < end; i++) {
         const entry = entries[i];
-        const name = entry.name;
-        const isDir = entry.isDirectory();
+        const isDir = entry.endsWith('/');
+        const name = isDir ? entry.slice(0, -1) : entry;
         if (name === '.dvcignore' && !isDir) {
           throw new SluiceError(
             'FAILED',
@@ -85,6 +89,7 @@ export function listUnits(
       if (names.length > 0) onUnit({ dir, relDir: rel, chunk: start / UNIT_ENTRIES, names });
     }
   }
+  listing?.save(seen);
 }
 
 /**
@@ -159,12 +164,4 @@ export function walkFiles(
     stamp.add(unit, digest);
   });
   return stamp.digest();
-}
-
-function readFolder(dir: string): Dirent[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true });
-  } catch (error) {
-    throw new SluiceError('FAILED', `cannot read folder '${resolve(dir)}'`, { cause: error });
-  }
 }

@@ -98,7 +98,7 @@ describe('folderStamp', () => {
     const built = await builtStamp();
     expect(await built.startStampHelper()).toBe(true);
     const share = { units: 0, byHelper: 0 };
-    const stamp = built.folderStamp(data, 'data', new DvcIgnore(root), share);
+    const stamp = built.folderStamp(data, 'data', new DvcIgnore(root), { share });
     expect(stamp).toBe(walkStamp().stamp);
     expect(share.units).toBeGreaterThan(40);
     expect(share.byHelper).toBeGreaterThanOrEqual(0);
@@ -128,7 +128,7 @@ describe('folderStamp', () => {
     const built = await builtStamp();
     built.startEarlyStamp(root, 'data');
     const share = { units: 0, byHelper: 0 };
-    expect(built.folderStamp(data, 'data', new DvcIgnore(root), share)).toBe(walkStamp().stamp);
+    expect(built.folderStamp(data, 'data', new DvcIgnore(root), { share })).toBe(walkStamp().stamp);
     expect(share.units).toBeGreaterThan(40);
     expect(share.byHelper).toBeLessThanOrEqual(share.units);
     // The early job is joined once; the next stamp is computed afresh.
