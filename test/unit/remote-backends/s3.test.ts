@@ -126,6 +126,20 @@ describe('S3 backend specifics', () => {
     await storage.close();
   });
 
+  it('sends the sse and acl options with each upload', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-s3-sse-'));
+    const source = join(dir, 'source');
+    writeFileSync(source, 'secret');
+    const withAcl = await openStorage('s3://sluice-tests/acl', config({ acl: 'private' }));
+    await withAcl.upload(source, 'obj');
+    expect(await withAcl.exists('obj')).toBe(true);
+    await withAcl.close();
+    // This MinIO has no KMS: that it refuses shows the encryption header reached it.
+    const withSse = await openStorage('s3://sluice-tests/sse', config({ sse: 'AES256' }));
+    await expect(withSse.upload(source, 'obj')).rejects.toThrow(/encryption/i);
+    await withSse.close();
+  });
+
   it('uploads a file over 16 MiB in parts, and streams it back', async () => {
     const storage = await openStorage(`s3://sluice-tests/multipart-${++roots}`, config());
     const dir = mkdtempSync(join(tmpdir(), 'sluice-s3-big-'));

@@ -58,7 +58,7 @@ export class S3Storage implements RemoteStorage {
   private sdkClient: ClientS3.S3Client | undefined;
 
   constructor(
-    private readonly location: S3Location,
+    private readonly location: S3Location & { upload: UploadOptions },
     private readonly root: string,
     url: string,
   ) {
@@ -122,7 +122,7 @@ export class S3Storage implements RemoteStorage {
       await this.call(key, async () => {
         const response = await this.rest.send('PUT', target, {
           body,
-          headers: { 'content-type': 'application/octet-stream' },
+          headers: { 'content-type': 'application/octet-stream', ...this.uploadHeaders() },
         });
         this.rest.check(response, key);
       });
@@ -133,7 +133,12 @@ export class S3Storage implements RemoteStorage {
     const { Upload } = requireFromHere('@aws-sdk/lib-storage') as typeof LibStorage;
     const upload = new Upload({
       client: this.sdk(),
-      params: { Bucket: this.location.bucket, Key: target, Body: createReadStream(localPath) },
+      params: {
+        Bucket: this.location.bucket,
+        Key: target,
+        Body: createReadStream(localPath),
+        ...this.uploadParams(),
+      },
       partSize: PART_SIZE,
       queueSize: 4,
       leavePartsOnError: false,
@@ -198,6 +203,28 @@ export class S3Storage implements RemoteStorage {
     this.rest.close();
     this.sdkClient?.destroy();
     return Promise.resolve();
+  }
+
+  /** DVC's `sse`, `sse_kms_key_id` and `acl` options, as the headers of a PUT. */
+  private uploadHeaders(): Record<string, string> {
+    const { sse, sseKmsKeyId, acl } = this.location.upload;
+    const headers: Record<string, string> = {};
+    if (sse !== undefined) headers['x-amz-server-side-encryption'] = sse;
+    if (sseKmsKeyId !== undefined) {
+      headers['x-amz-server-side-encryption-aws-kms-key-id'] = sseKmsKeyId;
+    }
+    if (acl !== undefined) headers['x-amz-acl'] = acl;
+    return headers;
+  }
+
+  /** The same options as parameters of the SDK's multipart upload. */
+  private uploadParams(): Partial<ClientS3.PutObjectCommandInput> {
+    const { sse, sseKmsKeyId, acl } = this.location.upload;
+    return {
+      ...(sse === undefined ? {} : { ServerSideEncryption: sse as ClientS3.ServerSideEncryption }),
+      ...(sseKmsKeyId === undefined ? {} : { SSEKMSKeyId: sseKmsKeyId }),
+      ...(acl === undefined ? {} : { ACL: acl as ClientS3.ObjectCannedACL }),
+    };
   }
 
   /** HEAD of an object: its answer, or undefined when the object does not exist. */
@@ -295,6 +322,13 @@ export class S3Storage implements RemoteStorage {
 }
 
 const requireFromHere = createRequire(import.meta.url);
+
+/** How uploaded objects are stored: encryption and canned ACL, as DVC's options name them. */
+interface UploadOptions {
+  sse?: string;
+  sseKmsKeyId?: string;
+  acl?: string;
+}
 
 function httpStatus(error: unknown): number | undefined {
   if (error instanceof S3ServiceError) return error.status;
@@ -446,7 +480,14 @@ export function createS3Storage(url: string, config: RemoteConfig): Promise<Remo
     credentials: resolved.credentials,
     verifyTls: boolOption(config, 'ssl_verify', true),
   };
-  return Promise.resolve(new S3Storage(location, match[2] ?? '', url));
+  const upload: UploadOptions = {};
+  const sse = option(config, 'sse');
+  const sseKmsKeyId = option(config, 'sse_kms_key_id');
+  const acl = option(config, 'acl');
+  if (sse !== undefined) upload.sse = sse;
+  if (sseKmsKeyId !== undefined) upload.sseKmsKeyId = sseKmsKeyId;
+  if (acl !== undefined) upload.acl = acl;
+  return Promise.resolve(new S3Storage({ ...location, upload }, match[2] ?? '', url));
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
