@@ -14,6 +14,11 @@ import { StampBuilder, listUnits, statUnit, type WalkUnit } from './walk.js';
 /** Folders with fewer files are stamped by one thread: a helper would not pay for itself. */
 export const SHARED_STAMP_MIN_FILES = 4096;
 
+/** Was a helper thread started in this process (and may still be running)? */
+export function stampHelperStarted(): boolean {
+  return StampHelper.started;
+}
+
 /**
  * Starts the helper thread ahead of need (it takes tens of milliseconds to start), when a repo
  * holds a folder large enough to be stamped with it.
@@ -185,11 +190,13 @@ const MIN_CPUS = 2;
 /** The helper thread, started on first use and kept for the process (it does not hold it open). */
 class StampHelper {
   private static instance: StampHelper | null | undefined;
+  static started = false;
 
   /** Resolves true once the helper runs, false if it could not start. */
   readonly online: Promise<boolean>;
 
   private constructor(private readonly worker: Worker) {
+    StampHelper.started = true;
     worker.unref();
     this.online = new Promise((resolve) => {
       worker.once('online', () => resolve(true));
