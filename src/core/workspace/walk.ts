@@ -28,6 +28,9 @@ export interface WalkUnit {
   names: string[];
 }
 
+/** stat options: a file gone since the listing answers undefined. */
+const NO_THROW = { throwIfNoEntry: false } as const;
+
 /** Entries per unit: a folder of 100k files is shared out in slices, not handed out whole. */
 export const UNIT_ENTRIES = 1024;
 
@@ -104,7 +107,7 @@ export function statUnit(unit: WalkUnit, visit?: (name: string, stats: Stats) =>
   const numbers = new Float64Array(unit.names.length * 3);
   let at = 0;
   for (const name of unit.names) {
-    const stats = statSync(`${unit.dir}/${name}`, { throwIfNoEntry: false });
+    const stats = statSync(`${unit.dir}/${name}`, NO_THROW);
     if (stats === undefined || stats.isDirectory()) {
       // Gone since the listing, or a link to a folder: it does not count.
       numbers[at] = -1;
