@@ -14,8 +14,9 @@ import { Report, SCALE, dvc, freshRepo, makeTempDir, removeDir, run, sluice } fr
 
 export const SMALL_FILES = Number(process.env.SMALL_FILES ?? Math.round(10_000 * SCALE));
 export const BIG_MIB = Number(process.env.BIG_MIB ?? Math.max(1, Math.round(1024 * SCALE)));
-/** Push+pull runs of each tool per data set (the 10k-file set runs once: DVC takes ~30 s). */
-const SMALL_REPS = Number(process.env.BENCH_REMOTE_SMALL_REPS ?? 1);
+/** Push+pull runs of each tool per data set: the median of three, since one run of either tool
+ * varied by a third from one benchmark run to the next. */
+const SMALL_REPS = Number(process.env.BENCH_REMOTE_SMALL_REPS ?? 3);
 const BIG_REPS = Number(process.env.BENCH_REMOTE_BIG_REPS ?? 3);
 const STATUS_REPS = Number(process.env.BENCH_STATUS_REPS ?? 5);
 
