@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,6 +139,36 @@ describe('S3 backend specifics', () => {
     const withSse = await openStorage('s3://sluice-tests/sse', config({ sse: 'AES256' }));
     await expect(withSse.upload(source, 'obj')).rejects.toThrow(/encryption/i);
     await withSse.close();
+  });
+
+  it('repeats a request whose connection drops', async () => {
+    // A real TCP relay to MinIO that drops its first connection at once.
+    const target = new URL(server.endpoint);
+    let dropped = 0;
+    const relay = createServer((client) => {
+      if (dropped === 0) {
+        dropped += 1;
+        client.destroy();
+        return;
+      }
+      const upstream = connect(Number(target.port), target.hostname);
+      client.pipe(upstream).pipe(client);
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const { port } = relay.address() as AddressInfo;
+    try {
+      const storage = await openStorage(
+        's3://sluice-tests/relayed',
+        config({ endpointurl: `http://127.0.0.1:${port}` }),
+      );
+      expect(await storage.exists('nothing')).toBe(false);
+      expect(dropped).toBe(1);
+      await storage.close();
+    } finally {
+      relay.close();
+    }
   });
 
   it('uploads a file over 16 MiB in parts, and streams it back', async () => {

@@ -153,7 +153,12 @@ export class S3Storage implements RemoteStorage {
         }
       });
     }
-    await this.call(key, () => upload.done());
+    // The SDK repeats failed parts itself; the upload cannot be started over from here.
+    try {
+      await upload.done();
+    } catch (error) {
+      throw this.translate(error, key);
+    }
     if (onBytes !== undefined && reported < size) onBytes(size - reported);
   }
 
@@ -271,11 +276,20 @@ export class S3Storage implements RemoteStorage {
     return joinKey(this.root, key);
   }
 
+  /**
+   * Runs one request, again after a short pause when it failed in a way that may pass (a
+   * dropped or refused connection, a timeout, a busy or failing server), then turns a failure
+   * into a clear error. Every request here may be repeated: GET, HEAD, DELETE and listing
+   * change nothing, a PUT sends the whole object again, a download rewrites its file.
+   */
   private async call<T>(key: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      throw this.translate(error, key);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await run();
+      } catch (error) {
+        if (attempt >= ATTEMPTS || !isTransient(error)) throw this.translate(error, key);
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+      }
     }
   }
 
@@ -328,6 +342,23 @@ interface UploadOptions {
   sse?: string;
   sseKmsKeyId?: string;
   acl?: string;
+}
+
+/** Tries of one request before its failure is reported (the sync engine adds its own). */
+const ATTEMPTS = 4;
+
+/** Service answers that mean "later", as the AWS SDKs retry them. */
+const TRANSIENT_CODES = new Set([
+  'SlowDown',
+  'RequestTimeout',
+  'InternalError',
+  'ServiceUnavailable',
+]);
+
+function isTransient(error: unknown): boolean {
+  if (networkCode(error) !== undefined) return true;
+  if (!(error instanceof S3ServiceError)) return false;
+  return error.status >= 500 || error.status === 429 || TRANSIENT_CODES.has(error.code);
 }
 
 function httpStatus(error: unknown): number | undefined {
