@@ -166,12 +166,7 @@ export class StampJob {
 
   /** Waits for the units the helper took, and puts their digests into `digests`. */
   collect(total: number, digests: (string | undefined)[]): void {
-    const theirs = total - this.claimedHere;
-    let done = Atomics.load(this.control, DONE);
-    while (done < theirs) {
-      if (Atomics.wait(this.control, DONE, done, STALL_MS) === 'timed-out') break;
-      done = Atomics.load(this.control, DONE);
-    }
+    waitForDone(this.control, total - this.claimedHere);
     for (
       let reply = receiveMessageOnPort(this.port);
       reply;
@@ -276,16 +271,33 @@ export function helpWithJob({ control, port }: StampJobStart): void {
       }
       units.push(received.message as WalkUnit);
     }
-    let reply: StampReply;
-    try {
-      reply = { index, digest: statUnit(units[index]) };
-    } catch {
-      reply = { index, failed: true };
-    }
-    port.postMessage(reply);
-    Atomics.add(slots, DONE, 1);
-    Atomics.notify(slots, DONE);
+    reportUnit(slots, port, index, units[index]);
   }
+}
+
+/**
+ * Waits (at most STALL_MS of silence) until the helper has finished `count` units; a helper
+ * that stops leaves the rest to this thread.
+ */
+function waitForDone(control: Int32Array, count: number): void {
+  let done = Atomics.load(control, DONE);
+  while (done < count) {
+    if (Atomics.wait(control, DONE, done, STALL_MS) === 'timed-out') return;
+    done = Atomics.load(control, DONE);
+  }
+}
+
+/** The helper's answer for one unit: its digest, or that it failed (the other thread redoes it). */
+function reportUnit(slots: Int32Array, port: MessagePort, index: number, unit: WalkUnit): void {
+  let reply: StampReply;
+  try {
+    reply = { index, digest: statUnit(unit) };
+  } catch {
+    reply = { index, failed: true };
+  }
+  port.postMessage(reply);
+  Atomics.add(slots, DONE, 1);
+  Atomics.notify(slots, DONE);
 }
 
 /** Early jobs not yet joined, by folder. */
@@ -365,11 +377,7 @@ class EarlyStampJob {
     }
     const total = Atomics.load(this.control, PUBLISHED);
     const theirs = total - claimedHere;
-    let done = Atomics.load(this.control, DONE);
-    while (done < theirs) {
-      if (Atomics.wait(this.control, DONE, done, STALL_MS) === 'timed-out') break;
-      done = Atomics.load(this.control, DONE);
-    }
+    waitForDone(this.control, theirs);
     if (!this.receiveUnits(total)) return undefined;
     this.drain();
     if (share !== undefined) {
@@ -464,14 +472,6 @@ export function runEarlyJob({ control, port, early }: StampJobStart): void {
     index < units.length;
     index = Atomics.add(slots, CLAIMED, 1)
   ) {
-    let reply: StampReply;
-    try {
-      reply = { index, digest: statUnit(units[index]) };
-    } catch {
-      reply = { index, failed: true };
-    }
-    port.postMessage(reply satisfies EarlyMessage);
-    Atomics.add(slots, DONE, 1);
-    Atomics.notify(slots, DONE);
+    reportUnit(slots, port, index, units[index]);
   }
 }
