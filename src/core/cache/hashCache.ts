@@ -195,13 +195,20 @@ export class HashCache {
     return folderListingFile(this.file, key);
   }
 
-  /** The most files of any folder hashed so far. */
-  largestFolderFiles(): number {
-    let largest = 0;
-    for (const stamp of Object.values(this.dirs.data().stamps)) {
-      if (stamp.nfiles > largest) largest = stamp.nfiles;
+  /**
+   * The folders (keys) hashed so far, with `name` or with any hash, that held at least
+   * `minFiles` files.
+   */
+  foldersWithFiles(minFiles: number, name?: HashName): string[] {
+    const keys: string[] = [];
+    for (const [stampKey, stamp] of Object.entries(this.dirs.data().stamps)) {
+      const colon = stampKey.indexOf(':');
+      if (stamp.nfiles < minFiles) continue;
+      if (name === undefined || stampKey.slice(0, colon) === name) {
+        keys.push(stampKey.slice(colon + 1));
+      }
     }
-    return largest;
+    return keys;
   }
 
   setDirStamp(key: string, stamp: DirStamp, name: HashName = 'md5'): void {

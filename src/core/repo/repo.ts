@@ -79,7 +79,7 @@ export class Repo {
     const noScm = config.get('core', 'no_scm');
     const git = noScm === 'true' || noScm === 'True' ? null : await Git.find(root);
     const repo = new Repo(root, config, git, options);
-    if (repo.hashCache.largestFolderFiles() >= SHARED_STAMP_MIN_FILES) {
+    if (repo.hashCache.foldersWithFiles(SHARED_STAMP_MIN_FILES).length > 0) {
       void startStampHelper();
     }
     return repo;
