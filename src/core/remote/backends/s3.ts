@@ -177,9 +177,7 @@ export class S3Storage implements RemoteStorage {
       const status = response.statusCode ?? 0;
       const length = Number(response.headers['content-length'] ?? Number.NaN);
       if (status !== 200 || length <= SMALL_OBJECT) {
-        const chunks: Buffer[] = [];
-        for await (const chunk of response) chunks.push(chunk as Buffer);
-        const answer = { status, headers: response.headers, body: Buffer.concat(chunks) };
+        const answer = await this.rest.read(response);
         if (status !== 200) {
           const error = serviceError(answer, key);
           if (error.code === 'NoSuchKey' || (status === 404 && error.code !== 'NoSuchBucket')) {

@@ -86,7 +86,11 @@ export class S3Rest {
     key: string | undefined,
     options: { query?: Record<string, string>; body?: Buffer; headers?: OutgoingHttpHeaders } = {},
   ): Promise<S3Response> {
-    const response = await this.open(method, key, options);
+    return this.read(await this.open(method, key, options));
+  }
+
+  /** Reads the whole of an answer `open` gave. */
+  async read(response: IncomingMessage): Promise<S3Response> {
     const body = await readAll(response);
     return { status: response.statusCode ?? 0, headers: response.headers, body };
   }
