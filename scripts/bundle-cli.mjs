@@ -52,7 +52,7 @@ await build({
         // What the folder-stamp helper thread loads: kept small, it starts in tens of ms.
         {
           name: 'walk',
-          test: /dist[\\/]core[\\/](workspace[\\/](walk|folderStamp|folderListing|earlyStamps|dvcIgnore)|repo[\\/]findRoot|cache[\\/]hashCache|fs[\\/]atomicWrite|errors)\.js$|node_modules[\\/]ignore[\\/]/,
+          test: /dist[\\/]core[\\/](workspace[\\/](walk|folderStamp|folderListing|earlyStamps|dvcIgnore)|repo[\\/]repoPaths|cache[\\/]hashCache|fs[\\/]atomicWrite|errors)\.js$|node_modules[\\/]ignore[\\/]/,
         },
         // The core every data or pipeline command uses, in one chunk: Node 20 has no compile
         // cache, and a no-op `status` spent more time fetching ~30 chunks one import level

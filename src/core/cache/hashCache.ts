@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { errnoCode } from '../errors.js';
 import { writeFileAtomicSync } from '../fs/atomicWrite.js';
 import type { HashName } from '../hash/hashFile.js';
-import { dirStampsFile } from '../repo/findRoot.js';
+import { dirStampsFile } from '../repo/repoPaths.js';
 import { folderListingFile } from '../workspace/folderListing.js';
 
 /** What identifies a file's content without reading it (a `fs.Stats` is one). */

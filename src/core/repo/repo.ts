@@ -13,7 +13,7 @@ import { SHARED_STAMP_MIN_FILES, startStampHelper } from '../workspace/folderSta
 import type { HashContext } from '../workspace/hashPath.js';
 import { DEFAULT_LOCK_WAIT_SECONDS, LOCK_TOKEN_ENV, RepoLock } from './repoLock.js';
 
-import { DVC_DIR, findRoot, hashCacheFile } from './findRoot.js';
+import { DVC_DIR, findRoot, hashCacheFile } from './repoPaths.js';
 
 export { DVC_DIR, findRoot };
 

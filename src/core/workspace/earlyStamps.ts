@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { HashCache } from '../cache/hashCache.js';
-import { DVC_DIR, findRoot, hashCacheFile } from '../repo/findRoot.js';
+import { DVC_DIR, findRoot, hashCacheFile } from '../repo/repoPaths.js';
 import { SHARED_STAMP_MIN_FILES, startEarlyStamp } from './folderStamp.js';
 
 /**

@@ -1,3 +1,4 @@
+/** Where a repository and its Sluice state files are, computed without opening it. */
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
