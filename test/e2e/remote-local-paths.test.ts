@@ -76,6 +76,53 @@ describe('local remote fast paths', () => {
     expect(existsSync(join(repo, 'big'))).toBe(false);
   });
 
+  it('pulls a large file into the workspace as a copy made while it was verified', () => {
+    const { repo, storage } = repoWithRemote();
+    const content = randomBytes(17 * 1024 * 1024 + 77);
+    const oid = md5(content);
+    writeTree(repo, { 'models/model.bin': content, 'data/big.bin': content });
+    sluiceOk(repo, 'add', 'models/model.bin', 'data');
+    sluiceOk(repo, 'push');
+    const cache = join(repo, '.dvc', 'cache');
+    const cacheFolder = join(cache, 'files', 'md5', oid.slice(0, 2));
+    const removeLocal = (): void => {
+      rmSync(cache, { recursive: true, force: true });
+      rmSync(join(repo, 'models', 'model.bin'));
+      rmSync(join(repo, 'data'), { recursive: true });
+    };
+    removeLocal();
+    sluiceOk(repo, 'pull');
+    // The same object placed twice: one place takes the spare copy, the other copies the
+    // object; both are plain files of their own, as `cache.type` copy makes them.
+    for (const placed of ['models/model.bin', 'data/big.bin']) {
+      const abs = join(repo, placed);
+      expect(readFileSync(abs).equals(content)).toBe(true);
+      expect(statSync(abs).mode & 0o777).toBe(0o644);
+      expect(statSync(abs).nlink).toBe(1);
+      expect(statSync(abs).ino).not.toBe(statSync(objectPath(cache, oid)).ino);
+    }
+    expect(readdirSync(cacheFolder)).toEqual([oid.slice(2)]);
+    expect(sluiceOk(repo, 'status').stdout).toContain('up to date');
+
+    // With the workspace already right, the spare copy is not used and not left behind.
+    rmSync(cache, { recursive: true, force: true });
+    sluiceOk(repo, 'pull');
+    expect(readdirSync(cacheFolder)).toEqual([oid.slice(2)]);
+
+    // A corrupt remote object leaves neither a spare copy nor a workspace file.
+    const remoteObject = objectPath(storage, oid);
+    chmodSync(remoteObject, 0o644);
+    const corrupt = Buffer.from(content);
+    corrupt[1] ^= 0xff;
+    writeFileSync(remoteObject, corrupt);
+    removeLocal();
+    const refused = sluice(repo, 'pull');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('corrupted');
+    expect(readdirSync(cacheFolder)).toEqual([]);
+    expect(existsSync(join(repo, 'models', 'model.bin'))).toBe(false);
+  });
+
   it('compares crowded cache and remote folders by listing them', () => {
     const { repo, storage } = repoWithRemote();
     const files: Record<string, string> = {};

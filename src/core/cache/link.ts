@@ -58,6 +58,7 @@ export function parseLinkTypes(value: string | string[] | undefined): LinkType[]
  */
 export class Linker {
   private readonly types: LinkType[];
+  private readonly spares = new Map<string, string>();
 
   constructor(types: readonly LinkType[]) {
     this.types = [...types];
@@ -67,8 +68,31 @@ export class Linker {
     return this.types[0] ?? 'copy';
   }
 
+  /** Whether files are placed as copies of their objects (a reflink may fall back to a copy). */
+  get placesCopies(): boolean {
+    const type = this.preferred;
+    return type === 'copy' || (type === 'reflink' && this.types.includes('copy'));
+  }
+
+  /**
+   * Offers a verified copy of `object`, made while it was downloaded: the next placing of that
+   * object as a copy takes it (a rename) instead of copying the object again.
+   */
+  offerSpare(object: string, spare: string): void {
+    const earlier = this.spares.get(object);
+    if (earlier !== undefined) rmSync(earlier, { force: true });
+    this.spares.set(object, spare);
+  }
+
+  /** Removes the spare copies nothing took. */
+  discardSpares(): void {
+    for (const spare of this.spares.values()) rmSync(spare, { force: true });
+    this.spares.clear();
+  }
+
   /** Links `object` to `target` (replacing whatever is there) and returns the type used. */
   link(object: string, target: string, isexec: boolean): LinkType {
+    if (this.placesCopies && this.placeSpare(object, target, isexec)) return 'copy';
     for (;;) {
       const type = this.types[0];
       if (type === undefined) {
@@ -92,6 +116,21 @@ export class Linker {
         }
         throw translateWriteError(error, target);
       }
+    }
+  }
+
+  private placeSpare(object: string, target: string, isexec: boolean): boolean {
+    const spare = this.spares.get(object);
+    if (spare === undefined) return false;
+    this.spares.delete(object);
+    try {
+      chmodSync(spare, isexec ? EXEC_MODE : 0o644);
+      renameSync(spare, target);
+      return true;
+    } catch {
+      // On another file system than the cache, say: the object is copied as usual.
+      rmSync(spare, { force: true });
+      return false;
     }
   }
 }

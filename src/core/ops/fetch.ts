@@ -25,6 +25,7 @@ export async function fetch(repo: Repo, options: TransferOptions): Promise<Trans
       const sync = {
         jobs: remote.jobs,
         ...(options.progress ? { progress: options.progress } : {}),
+        spareCopies: options.spareCopies === true,
       };
       if (options.runCache === true) {
         mergeResults(report, await syncRunCache(repo, remote.storage, 'fetch', sync));

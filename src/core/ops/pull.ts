@@ -15,14 +15,24 @@ export interface PullResult {
   counts: { modified: number; added: number; deleted: number };
 }
 
-/** `sluice pull`: fetch, then check the workspace out. */
+/**
+ * `sluice pull`: fetch, then check the workspace out. Where files are placed as copies, a large
+ * download is copied into the workspace's file system while it is verified, and the checkout
+ * takes that copy instead of making its own after the download.
+ */
 export async function pull(repo: Repo, options: PullOptions): Promise<PullResult> {
-  const fetched = await fetch(repo, options);
-  const result = checkout(repo, options.targets ?? [], {
-    cwd: options.cwd,
-    force: options.force === true,
-    allowMissing: options.allowMissing === true,
-  });
+  let fetched: TransferReport;
+  let result: CheckoutResult;
+  try {
+    fetched = await fetch(repo, { ...options, spareCopies: repo.linker.placesCopies });
+    result = checkout(repo, options.targets ?? [], {
+      cwd: options.cwd,
+      force: options.force === true,
+      allowMissing: options.allowMissing === true,
+    });
+  } finally {
+    repo.linker.discardSpares();
+  }
   const filesIn = (shown: string): number => {
     if (!shown.endsWith('/')) return 1;
     const path = shown.slice(0, -1);

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
@@ -43,6 +43,11 @@ export interface SyncProgress {
 export interface SyncOptions {
   jobs: number;
   progress?: SyncProgress;
+  /**
+   * Large downloads also leave a verified copy for the checkout that follows (`pull`), offered
+   * to the repo's linker; see `downloadObject`.
+   */
+  spareCopies?: boolean;
 }
 
 const RETRIES = 3;
@@ -370,7 +375,7 @@ export async function fetchObjects(
   const limit = pLimit(Math.max(1, options.jobs));
   const madeDirs = new Set<string>(); // cache folders made once, not once per object
   const fetchOne = async (item: PlanItem): Promise<void> => {
-    const outcome = await downloadObject(repo, storage, item, madeDirs);
+    const outcome = await downloadObject(repo, storage, item, madeDirs, options.spareCopies);
     if (outcome.ok) {
       result.transferred += 1;
       options.progress?.tick?.(1, outcome.bytes);
@@ -396,13 +401,16 @@ export async function fetchObjects(
 
 /**
  * A backend that hashes what it downloads in the same pass (the md5 of the bytes written to
- * `localPath`, which the caller still compares with the object's id before using it).
+ * `localPath`, which the caller still compares with the object's id before using it). Given a
+ * `spare` path, a backend may write the same bytes there too, when that costs no time on its
+ * own (the local one does for large objects, while it hashes); the caller looks for the file.
  */
 interface HashingDownloads {
   downloadHashed(
     key: string,
     localPath: string,
     onBytes?: (bytes: number) => void,
+    spare?: string,
   ): Promise<string>;
 }
 
@@ -415,11 +423,18 @@ type DownloadOutcome =
   | { ok: false; missing: true }
   | { ok: false; missing: false; reason: string };
 
+/**
+ * Downloads one object into the cache, verified. With `spareCopy`, a backend that can write a
+ * second copy at no cost of time (see `HashingDownloads`) does, and once the object is in the
+ * cache that copy is offered to the linker: `pull`'s checkout then renames it into the
+ * workspace instead of copying the object again after the download.
+ */
 async function downloadObject(
   repo: Repo,
   storage: RemoteStorage,
   item: PlanItem,
   madeDirs?: Set<string>,
+  spareCopy = false,
 ): Promise<DownloadOutcome> {
   const final = repo.odb.oidPath(item.oid, item.name);
   const folder = dirname(final);
@@ -428,6 +443,9 @@ async function downloadObject(
     madeDirs?.add(folder);
   }
   const temp = tempNameFor(final);
+  const spare = spareCopy && !item.oid.endsWith('.dir') ? tempNameFor(final) : undefined;
+  const removeSpare = (): Promise<void> =>
+    spare === undefined ? Promise.resolve() : rm(spare, { force: true });
   try {
     let actual: string;
     let bytes = 0;
@@ -435,7 +453,7 @@ async function downloadObject(
       // The bytes are hashed as they are written: a large object is not read a second time.
       const md5 = await withRetries(() => {
         bytes = 0;
-        return storage.downloadHashed(item.key, temp, (n) => (bytes += n));
+        return storage.downloadHashed(item.key, temp, (n) => (bytes += n), spare);
       });
       actual = item.oid.endsWith('.dir') ? `${md5}.dir` : md5;
     } else {
@@ -448,7 +466,7 @@ async function downloadObject(
           : await md5File(temp, item.name);
     }
     if (actual !== item.oid) {
-      await rm(temp, { force: true });
+      await Promise.all([rm(temp, { force: true }), removeSpare()]);
       return {
         ok: false,
         missing: false,
@@ -457,9 +475,10 @@ async function downloadObject(
     }
     chmodSync(temp, READONLY_MODE);
     await rename(temp, final);
+    if (spare !== undefined && existsSync(spare)) repo.linker.offerSpare(final, spare);
     return { ok: true, bytes };
   } catch (error) {
-    await rm(temp, { force: true });
+    await Promise.all([rm(temp, { force: true }), removeSpare()]);
     if (error instanceof RemoteNotFoundError) return { ok: false, missing: true };
     return { ok: false, missing: false, reason: describe(error) };
   }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,7 +44,17 @@ afterAll(() => {
 
 describe('local remote, download hashed in one pass', () => {
   // Sizes around the 1 MiB block: one block, a short tail, several blocks with a tail.
-  for (const size of [0, 1, 4096, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024 + 12345]) {
+  // From 16 MiB on, the kernel copies while the source is hashed beside it.
+  const sizes = [
+    0,
+    1,
+    4096,
+    1024 * 1024,
+    1024 * 1024 + 1,
+    3 * 1024 * 1024 + 12345,
+    16 * 1024 * 1024 + 3,
+  ];
+  for (const size of sizes) {
     it(`returns the md5 of what it wrote for ${size} bytes`, async () => {
       const content = randomBytes(size);
       put(`files/md5/aa/size${size}`, content);
@@ -71,6 +81,41 @@ describe('local remote, download hashed in one pass', () => {
     );
     expect(hash).not.toBe(oid);
     expect(hash).toBe(md5(content));
+  });
+
+  it('writes a spare copy beside a large object only', async () => {
+    for (const size of [3 * 1024 * 1024, 17 * 1024 * 1024 + 5]) {
+      const content = randomBytes(size);
+      put(`files/md5/ac/spare${size}`, content);
+      const path = target();
+      const spare = `${path}.spare`;
+      const hash = await storage.downloadHashed(
+        `files/md5/ac/spare${size}`,
+        path,
+        undefined,
+        spare,
+      );
+      expect(hash).toBe(md5(content));
+      expect(readFileSync(path).equals(content)).toBe(true);
+      if (size < 16 * 1024 * 1024) expect(existsSync(spare)).toBe(false);
+      else expect(readFileSync(spare).equals(content)).toBe(true);
+    }
+  });
+
+  it('hashes a large corrupt object as it is, spare copy and all', async () => {
+    const content = randomBytes(16 * 1024 * 1024 + 11);
+    const oid = md5(content);
+    content[5] ^= 0xff;
+    put(`files/md5/${oid.slice(0, 2)}/${oid.slice(2)}`, content);
+    const path = target();
+    const hash = await storage.downloadHashed(
+      `files/md5/${oid.slice(0, 2)}/${oid.slice(2)}`,
+      path,
+      undefined,
+      `${path}.spare`,
+    );
+    expect(hash).toBe(md5(content));
+    expect(hash).not.toBe(oid);
   });
 
   it('replaces what a failed attempt left in the temporary file', async () => {

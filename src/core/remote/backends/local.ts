@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errnoCode, SluiceError } from '../../errors.js';
 import { tempNameFor } from '../../fs/atomicWrite.js';
-import { BLOCK_SIZE, md5FileSync } from '../../hash/hashFile.js';
+import { BLOCK_SIZE, md5File, md5FileSync } from '../../hash/hashFile.js';
 import { maskUrl, RemoteNotFoundError, type RemoteConfig, type RemoteStorage } from '../storage.js';
 import { folderKeys, listedFolder } from './shared.js';
 
@@ -138,15 +138,17 @@ export class LocalStorage implements RemoteStorage {
   }
 
   /**
-   * Downloads like `download` and returns the md5 of the bytes written. A large object is
-   * hashed in the same pass as it is copied instead of copied and then read again: the blocks
-   * are pipelined, so the next block is read and the last one written while this one is hashed.
-   * A small object is copied, then read back once.
+   * Downloads like `download` and returns the md5 of the bytes written, without reading them a
+   * second time. A small object is copied, then read back once; a middling one is copied
+   * through this process, each block hashed between its read and its write; a large one is
+   * copied by the kernel while the source is hashed (`copyWhileHashing`), and `spare`, if
+   * given, receives a second copy at the same time.
    */
   async downloadHashed(
     key: string,
     localPath: string,
     onBytes?: (bytes: number) => void,
+    spare?: string,
   ): Promise<string> {
     const source = this.pathOf(key);
     try {
@@ -164,6 +166,13 @@ export class LocalStorage implements RemoteStorage {
         const hash = md5FileSync(localPath);
         onBytes?.(size);
         return hash;
+      }
+      if (size >= PARALLEL_HASH_SIZE) {
+        return await copyWhileHashing(
+          source,
+          spare === undefined ? [localPath] : [localPath, spare],
+          onBytes,
+        );
       }
       const input = await open(source, 'r');
       try {
@@ -191,6 +200,38 @@ export class LocalStorage implements RemoteStorage {
     await mkdir(dir, { recursive: true });
     this.madeDirs.add(dir);
   }
+}
+
+/**
+ * Objects from this size on are copied by the kernel (in the thread pool) while this thread
+ * hashes the source, on another core. A spare copy for the workspace (see `HashingDownloads` in
+ * sync.ts) is written beside it at the same time: two copies made side by side took 0.8–1.7 s
+ * for 1 GiB here, one after the other 2.0–2.5 s.
+ */
+const PARALLEL_HASH_SIZE = 16 * BLOCK_SIZE;
+
+/**
+ * Copies `source` to each of `targets` and returns the md5 of the source, read while the
+ * copies run. The remote's objects are written once under their final name and never changed
+ * in place, so the bytes hashed are the bytes copied; each copy's size is checked as well.
+ */
+async function copyWhileHashing(
+  source: string,
+  targets: string[],
+  onBytes?: (bytes: number) => void,
+): Promise<string> {
+  const hashing = md5File(source, 'md5', onBytes);
+  const copying = targets.map((target) => copyFile(source, target, fsConstants.COPYFILE_FICLONE));
+  // Every copy must have ended before a failure reaches the caller, who removes the targets.
+  for (const outcome of await Promise.allSettled([hashing, ...copying])) {
+    if (outcome.status === 'rejected') throw outcome.reason;
+  }
+  const size = (await stat(source)).size;
+  for (const target of targets) {
+    const copied = (await stat(target)).size;
+    if (copied !== size) throw new Error(`copied ${copied} of the ${size} bytes of '${source}'`);
+  }
+  return hashing;
 }
 
 /** Copies an open file to `target` (created or truncated) and returns the md5 of its bytes. */
