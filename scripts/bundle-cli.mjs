@@ -52,7 +52,15 @@ await build({
         // What the folder-stamp helper thread loads: kept small, it starts in tens of ms.
         {
           name: 'walk',
-          test: /dist[\\/]core[\\/](workspace[\\/](walk|folderStamp|folderListing|earlyStamps|dvcIgnore)|repo[\\/]repoPaths|cache[\\/]hashCache|fs[\\/]atomicWrite|errors)\.js$|node_modules[\\/]ignore[\\/]/,
+          test: /dist[\\/]core[\\/](workspace[\\/](walk|folderStamp|folderListing|earlyStamps|dvcIgnore)|cache[\\/]hashCache|fs[\\/]atomicWrite|errors)\.js$|node_modules[\\/]ignore[\\/]/,
+        },
+        // What the entry loads to answer a read-only command from its remembered answer (see
+        // rememberedAnswer.ts), before and instead of the CLI: kept apart from the core's chunk,
+        // and from the walk code, which it needs only for large folders.
+        {
+          name: 'answers',
+          priority: 1,
+          test: /dist[\\/](core[\\/]repo[\\/](rememberedAnswer|repoPaths)|cli[\\/]exitFlushed)\.js$/,
         },
         // The core every data or pipeline command uses, in one chunk: Node 20 has no compile
         // cache, and a no-op `status` spent more time fetching ~30 chunks one import level
@@ -61,7 +69,7 @@ await build({
         // code of theirs in a shared chunk would install its message handler in every thread.
         {
           name: 'core',
-          test: /dist[\\/](core[\\/](?!web|plots|hash[\\/]hashWorker|workspace[\\/]stampWorker|remote[\\/]backends[\\/](s3|azure|gcs|ssh|webdav|http))|cli[\\/](context|progress|ui|commands[\\/](status|repro|reproRunner|cloudStatusCli|transferFlags)))|node_modules[\\/](yaml|js-yaml|smol-toml|p-limit|yocto-queue)[\\/]/,
+          test: /dist[\\/](core[\\/](?!web|plots|repo[\\/](rememberedAnswer|repoPaths)|hash[\\/]hashWorker|workspace[\\/]stampWorker|remote[\\/]backends[\\/](s3|azure|gcs|ssh|webdav|http))|cli[\\/](context|progress|ui|commands[\\/](status|repro|reproRunner|cloudStatusCli|transferFlags)))|node_modules[\\/](yaml|js-yaml|smol-toml|p-limit|yocto-queue)[\\/]/,
         },
       ],
     },

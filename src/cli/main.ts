@@ -1,7 +1,20 @@
 #!/usr/bin/env node
-import { startEarlyStamps } from '../core/workspace/earlyStamps.js';
+import { rememberedAnswer } from '../core/repo/rememberedAnswer.js';
+import { exitWhenFlushed } from './exitFlushed.js';
 
-// Before the CLI's modules load (tens of milliseconds): a `status` of a large folder starts
-// stamping it on a helper thread meanwhile.
-startEarlyStamps(process.argv.slice(2), process.cwd());
-await import('./run.js');
+// Before the CLI's modules load (tens of milliseconds): a read-only command whose remembered
+// answer still holds (see rememberedAnswer.ts) is answered without loading them at all, and a
+// `status` of a large folder starts stamping it on a helper thread meanwhile.
+const argv = process.argv.slice(2);
+const answer = await rememberedAnswer(argv, process.cwd());
+if (answer === undefined) {
+  const { startEarlyStamps } = await import('../core/workspace/earlyStamps.js');
+  startEarlyStamps(argv, process.cwd());
+  await import('./run.js');
+} else {
+  process.stdout.write(answer.stdout);
+  process.stderr.write(answer.stderr);
+  process.exitCode = answer.exitCode;
+  // The helper thread, when large folders were stamped, would hold Node's exit up.
+  if (answer.helperStarted) await exitWhenFlushed(answer.exitCode);
+}

@@ -2,7 +2,9 @@ import { CommanderError } from 'commander';
 import { translateSystemError } from '../core/errors.js';
 import { buildProgram } from './program.js';
 import { Ui } from './ui.js';
+import { AnswerRecorder } from '../core/repo/answerRecorder.js';
 import { stampHelperStarted } from '../core/workspace/folderStamp.js';
+import { exitWhenFlushed } from './exitFlushed.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
@@ -28,20 +30,38 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(141);
 });
 
-const code = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+// A read-only command's run is watched, so that its answer can stand for the next run's while
+// nothing it read changes (see answerMemo.ts).
+const recorder = AnswerRecorder.forCommand(argv, process.cwd());
+const output = recorder === undefined ? undefined : captureOutput();
+recorder?.start();
+const code = await main(argv);
 process.exitCode = code;
-// With the folder-stamp helper thread alive, Node's own way out takes ~20 ms longer than an
-// explicit exit (a no-op `status` of 100k files lasts ~350 ms). The command is over: once the
-// output has been handed to the OS, leave.
-if (stampHelperStarted()) {
-  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
-  process.exit(code);
+if (recorder !== undefined && output !== undefined) {
+  const { stdout, stderr } = output.stop();
+  // Progress drawn on a terminal is not an answer to repeat.
+  const drawn = process.stderr.isTTY && stderr !== '';
+  recorder.finish(drawn ? undefined : { stdout, stderr, exitCode: code });
 }
+if (stampHelperStarted()) await exitWhenFlushed(code);
 
-/** Resolves once everything written to `stream` so far has been handed on. */
-function flushed(stream: NodeJS.WriteStream): Promise<void> {
-  return new Promise((resolve) => {
-    if (stream.destroyed || !stream.writable) resolve();
-    else stream.write('', () => resolve());
+/** Copies what is written to stdout and stderr from now until `stop`. */
+function captureOutput(): { stop(): { stdout: string; stderr: string } } {
+  const streams = [process.stdout, process.stderr];
+  const captured = streams.map(() => [] as string[]);
+  const originals = streams.map((stream) => stream.write.bind(stream));
+  streams.forEach((stream, index) => {
+    const original = originals[index] as (...args: unknown[]) => boolean;
+    stream.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
+      captured[index].push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return original(chunk, ...rest);
+    };
   });
+  return {
+    stop() {
+      streams.forEach((stream, index) => (stream.write = originals[index]));
+      return { stdout: captured[0].join(''), stderr: captured[1].join('') };
+    },
+  };
 }

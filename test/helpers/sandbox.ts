@@ -26,10 +26,16 @@ const testEnv: NodeJS.ProcessEnv = {
   NO_COLOR: '1',
 };
 
-function run(command: string, args: string[], cwd: string, input?: string): RunResult {
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  input?: string,
+  env: NodeJS.ProcessEnv = testEnv,
+): RunResult {
   const result = spawnSync(command, args, {
     cwd,
-    env: testEnv,
+    env,
     encoding: 'utf8',
     input,
     maxBuffer: 256 * 1024 * 1024,
@@ -44,6 +50,11 @@ export function sluice(cwd: string, ...args: string[]): RunResult {
     throw new Error('dist/ is missing: run `npm run build` first');
   }
   return run(process.execPath, [sluiceBin, ...args], cwd);
+}
+
+/** Runs the real `bin/sluice` with these variables added to the tests' environment. */
+export function sluiceWithEnv(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]): RunResult {
+  return run(process.execPath, [sluiceBin, ...args], cwd, undefined, { ...testEnv, ...env });
 }
 
 /** Runs the real DVC installed by scripts/ensure-tools.sh. */

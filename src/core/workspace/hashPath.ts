@@ -2,6 +2,7 @@ import { lstatSync, statSync, type Stats } from 'node:fs';
 import type { DirStamp, FileStamp, HashCache } from '../cache/hashCache.js';
 import { dirObjectHash, serializeDirObject, type DirEntry } from '../cache/dirObject.js';
 import { md5FileSync, type HashName } from '../hash/hashFile.js';
+import { witnessFolder } from '../repo/answerRecorder.js';
 import type { DvcIgnore } from './dvcIgnore.js';
 import { SHARED_STAMP_MIN_FILES, folderStamp } from './folderStamp.js';
 import { walkFiles, type WalkedFile } from './walk.js';
@@ -81,19 +82,35 @@ export function hashPath(
       isexec: isExecutable(stats),
     };
   }
+  // A remembered answer knows the folder by its stamp, not by the reads inside it.
+  const listingFile = ctx.hashCache.listingFile(repoRelPath);
+  return witnessFolder(absPath, repoRelPath, listingFile, () =>
+    hashFolder(ctx, absPath, repoRelPath, name, options, listingFile),
+  );
+}
+
+/** hashPath of a folder, with the folder's stamp (see walk.ts) as it is now. */
+function hashFolder(
+  ctx: HashContext,
+  absPath: string,
+  repoRelPath: string,
+  name: HashName,
+  options: HashPathOptions,
+  listingFile: string,
+): { result: PathHash; digest: string; large: boolean } {
   // What the folder was when last hashed: a walk giving the same stamp answers a status.
   const previous =
     options.listing === false ? ctx.hashCache.dirStamp(repoRelPath, name) : undefined;
   // A large folder: its stamp alone, with a helper thread, answers a no-op.
   if (previous !== undefined && previous.nfiles >= SHARED_STAMP_MIN_FILES) {
-    const listingFile = ctx.hashCache.listingFile(repoRelPath);
     if (folderStamp(absPath, repoRelPath, ctx.ignore, { listingFile }) === previous.digest) {
-      return unchangedFolder(previous);
+      return { result: unchangedFolder(previous), digest: previous.digest, large: true };
     }
   }
   const walked: WalkedFile[] = [];
   const digest = walkFiles(absPath, repoRelPath, ctx.ignore, (file) => walked.push(file));
-  if (previous?.digest === digest) return unchangedFolder(previous);
+  const large = walked.length >= SHARED_STAMP_MIN_FILES;
+  if (previous?.digest === digest) return { result: unchangedFolder(previous), digest, large };
   const files: HashedFile[] = [];
   let size = 0;
   for (const file of walked) {
@@ -104,7 +121,7 @@ export function hashPath(
   const dirObject = serializeDirObject(files);
   const hash = dirObjectHash(dirObject);
   ctx.hashCache.setDirStamp(repoRelPath, { digest, hash, size, nfiles: files.length }, name);
-  return {
+  const result: PathHash = {
     isDir: true,
     hash,
     size,
@@ -113,6 +130,7 @@ export function hashPath(
     files,
     dirObject,
   };
+  return { result, digest, large };
 }
 
 function unchangedFolder(stamp: DirStamp): PathHash {

@@ -1,0 +1,279 @@
+/**
+ * Makes the records rememberedAnswer.ts checks: watches one run of an answerable command and,
+ * when it may stand for the next runs, writes what it printed and the witnesses of what it read.
+ *
+ * What a run read is found by watching Node's file functions while it runs, rather than by
+ * listing what each command reads: a reader added later cannot be forgotten. A run that does
+ * anything else - writes outside `.dvc/tmp`, starts a process, opens a connection - is not
+ * remembered. Nor is a run that read a file changed within the last `SETTLE_MS`, before or
+ * while it ran: a change in the same clock tick as a read would keep its times (git's "racy"
+ * case), and the witnesses are taken when the run is over. Sluice's own state under `.dvc/tmp`
+ * (hash cache, listings, the lock) is not a witness: it changes how fast an answer comes, not
+ * what it is.
+ */
+import fs from 'node:fs';
+import type Net from 'node:net';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { dirname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeFileAtomicSync } from '../fs/atomicWrite.js';
+import { findRoot, DVC_DIR } from './repoPaths.js';
+import {
+  answerableCommand,
+  answerFile,
+  answerKey,
+  FORMAT_VERSION,
+  signatureOf,
+  type Answer,
+  type FolderWitness,
+  type StoredAnswer,
+} from './rememberedAnswer.js';
+
+/** How old the newest file read must be for an answer to be remembered. */
+const SETTLE_MS = Number(process.env.SLUICE_ANSWER_SETTLE_MS ?? 2000);
+/** Past this many witnesses, checking them saves little: the answer is not remembered. */
+const MAX_WITNESSES = 20_000;
+
+let active: AnswerRecorder | undefined;
+
+function activate(recorder: AnswerRecorder): void {
+  active = recorder;
+}
+
+/**
+ * Runs `stamp`, which hashes the workspace folder `absDir` and answers with its stamp, with the
+ * reads inside the folder unwatched: the stamp is the folder's witness instead. A `large` folder
+ * is checked with the helper thread (folderStamp, keeping its entries in `listingFile`).
+ */
+export function witnessFolder<T>(
+  absDir: string,
+  relDir: string,
+  listingFile: string,
+  stamp: () => { result: T; digest: string; large: boolean },
+): T {
+  const recorder = active;
+  if (recorder === undefined) return stamp().result;
+  recorder.paused += 1;
+  try {
+    const { result, digest, large } = stamp();
+    if (large) recorder.largeFolders.set(absDir, [absDir, relDir, digest, listingFile]);
+    else recorder.smallFolders.add(absDir);
+    return result;
+  } finally {
+    recorder.paused -= 1;
+  }
+}
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+/** File functions that read, by the name of their synchronous form minus `Sync`. */
+const READS = [
+  'access',
+  'exists',
+  'lstat',
+  'opendir',
+  'readdir',
+  'readFile',
+  'readlink',
+  'realpath',
+  'stat',
+] as const;
+
+/** File functions that write; the ones that also write their second path are marked. */
+const WRITES = [
+  'appendFile',
+  'chmod',
+  'chown',
+  'link',
+  'mkdir',
+  'mkdtemp',
+  'rm',
+  'rmdir',
+  'symlink',
+  'truncate',
+  'unlink',
+  'utimes',
+  'writeFile',
+] as const;
+const WRITES_TWO = ['copyFile', 'cp', 'rename'] as const;
+
+/**
+ * Watches one run of an answerable command (see the top of this file). `start` before the
+ * command, `finish` with what it printed once it is over.
+ */
+export class AnswerRecorder {
+  paused = 0;
+  readonly largeFolders = new Map<string, FolderWitness>();
+  readonly smallFolders = new Set<string>();
+  private readonly paths = new Set<string>();
+  private spoiled = false;
+  private readonly startedAt = Date.now();
+  private readonly restores: (() => void)[] = [];
+  private readonly tmpDir: string;
+  private readonly buildDir = dirname(fileURLToPath(import.meta.url));
+
+  private constructor(
+    private readonly root: string,
+    private readonly command: string,
+    private readonly key: string,
+  ) {
+    this.tmpDir = join(root, DVC_DIR, 'tmp');
+  }
+
+  /** A recorder for this command line, or undefined when its answer is not to be remembered. */
+  static forCommand(argv: readonly string[], cwd: string): AnswerRecorder | undefined {
+    const command = answerableCommand(argv);
+    const root = command === undefined ? undefined : findRoot(cwd);
+    const key = answerKey(argv, cwd);
+    if (command === undefined || root === undefined || key === undefined) return undefined;
+    return active === undefined ? new AnswerRecorder(root, command, key) : undefined;
+  }
+
+  start(): void {
+    activate(this);
+    const files = fs as unknown as Record<string, AnyFunction>;
+    const promises = fs.promises as unknown as Record<string, AnyFunction>;
+    // Each function in its three forms: fs.statSync, fs.stat and fs.promises.stat.
+    const everyForm = (name: string, before: (args: unknown[]) => void): void => {
+      this.wrap(files, `${name}Sync`, before);
+      this.wrap(files, name, before);
+      this.wrap(promises, name, before);
+    };
+    for (const name of READS) everyForm(name, (args) => this.read(args[0]));
+    for (const name of WRITES) everyForm(name, (args) => this.wrote(args[0]));
+    for (const name of WRITES_TWO) {
+      everyForm(name, (args) => {
+        this.wrote(args[0]);
+        this.wrote(args[1]);
+      });
+    }
+    everyForm('open', (args) => {
+      const flags = args[1];
+      if (flags === undefined || flags === 'r' || flags === fs.constants.O_RDONLY) {
+        this.read(args[0]);
+      } else {
+        this.wrote(args[0]);
+      }
+    });
+    this.wrap(files, 'createReadStream', (args) => this.read(args[0]));
+    this.wrap(files, 'createWriteStream', (args) => this.wrote(args[0]));
+    // Loaded here, not at the top: answering from a record needs neither, and loading them
+    // took a tenth of that.
+    const require = createRequire(import.meta.url);
+    const processes = require('node:child_process') as Record<string, AnyFunction>;
+    const net = require('node:net') as typeof Net;
+    for (const name of ['exec', 'execFile', 'execFileSync', 'execSync', 'fork', 'spawn']) {
+      this.wrap(processes, name, () => (this.spoiled = true));
+    }
+    this.wrap(processes, 'spawnSync', () => (this.spoiled = true));
+    this.wrap(net.Socket.prototype as unknown as Record<string, AnyFunction>, 'connect', () => {
+      this.spoiled = true;
+    });
+    syncBuiltinESMExports();
+  }
+
+  /**
+   * Stops watching and, when the run may stand for the next ones, remembers its answer. Never
+   * throws: an answer that cannot be written is simply not remembered.
+   */
+  finish(answer: Answer | undefined): void {
+    for (const restore of this.restores.splice(0).reverse()) restore();
+    syncBuiltinESMExports();
+    if (active === this) active = undefined;
+    if (answer === undefined || this.spoiled) return;
+    // A failure is not an answer: it is shown again, from a fresh run.
+    if (answer.exitCode !== 0 && answer.exitCode !== 1) return;
+    try {
+      // The files and folders of a small folder are its witnesses (ignored ones too: a change
+      // there costs a fresh answer, nothing worse); a large one is known by its stamp.
+      const witnesses = new Set(this.paths);
+      for (const folder of this.smallFolders) {
+        if (!addTree(folder, witnesses)) return;
+      }
+      if (witnesses.size + this.largeFolders.size > MAX_WITNESSES) return;
+      const newest = this.startedAt - SETTLE_MS;
+      const paths: [string, string][] = [];
+      for (const path of witnesses) {
+        const stats = fs.statSync(path, { throwIfNoEntry: false });
+        if (stats !== undefined && (stats.mtimeMs >= newest || stats.ctimeMs >= newest)) return;
+        paths.push([path, signatureOf(path)]);
+      }
+      const stored: StoredAnswer = {
+        version: FORMAT_VERSION,
+        key: this.key,
+        paths,
+        folders: [...this.largeFolders.values()],
+        ...answer,
+      };
+      const file = answerFile(this.root, this.command);
+      fs.mkdirSync(dirname(file), { recursive: true });
+      writeFileAtomicSync(file, JSON.stringify(stored));
+    } catch {
+      // not remembered
+    }
+  }
+
+  private wrap(
+    owner: Record<string, AnyFunction>,
+    name: string,
+    before: (args: unknown[]) => void,
+  ): void {
+    const original = owner[name];
+    if (typeof original !== 'function') return;
+    const watched = function (this: unknown, ...args: unknown[]): unknown {
+      before(args);
+      return original.apply(this, args);
+    };
+    // Keeps attached functions such as realpathSync.native.
+    Object.assign(watched, original);
+    owner[name] = watched;
+    this.restores.push(() => (owner[name] = original));
+  }
+
+  private read(path: unknown): void {
+    if (this.paused > 0 || this.spoiled) return;
+    const abs = absolutePath(path);
+    if (abs === undefined) {
+      // A descriptor was witnessed when it was opened; anything else names nothing to check.
+      if (typeof path !== 'number') this.spoiled = true;
+      return;
+    }
+    // The CLI's own code is witnessed by the build's signature.
+    if (!within(abs, this.tmpDir) && !within(abs, this.buildDir)) this.paths.add(abs);
+  }
+
+  private wrote(path: unknown): void {
+    const abs = absolutePath(path);
+    if (abs === undefined || !within(abs, this.tmpDir)) this.spoiled = true;
+  }
+}
+
+/**
+ * Adds `dir` and everything in it to `into`; false when a symbolic link is met (its target
+ * would need witnesses of its own) or there are too many.
+ */
+function addTree(dir: string, into: Set<string>): boolean {
+  into.add(dir);
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isSymbolicLink() || into.size > MAX_WITNESSES) return false;
+    if (entry.isDirectory()) {
+      if (!addTree(path, into)) return false;
+    } else {
+      into.add(path);
+    }
+  }
+  return true;
+}
+
+/** Is `path` the folder `dir` or inside it? */
+function within(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir + sep);
+}
+
+function absolutePath(path: unknown): string | undefined {
+  if (typeof path === 'string') return resolve(path);
+  if (path instanceof URL) return path.protocol === 'file:' ? fileURLToPath(path) : undefined;
+  if (Buffer.isBuffer(path)) return resolve(path.toString('utf8'));
+  return undefined;
+}

@@ -1,0 +1,146 @@
+/**
+ * Remembered answers of the read-only commands: `status` of the workspace, and `repro` when it
+ * has nothing to run. A run records what it printed and every witness of what it read: each
+ * file and folder it looked at, by inode, size, mtime, ctime and mode (absent ones too), and
+ * each workspace folder it stamped, by its stamp (see folderStamp.ts). The next run with the
+ * same arguments, working folder, environment and build checks the witnesses and, when none
+ * changed, prints the same answer without loading the CLI: a new answer would read the same
+ * bytes and conclude the same. A 100-stage `status` answers in about the time Node takes to
+ * start instead of three times that.
+ *
+ * This module checks a record and is loaded first thing by the CLI, before anything else: it
+ * imports only what it must. answerRecorder.ts makes the records.
+ *
+ * What a run read is found by watching Node's file functions while it runs, rather than by
+ * listing what each command reads: a reader added later cannot be forgotten. A run that does
+ * anything else - writes outside `.dvc/tmp`, starts a process, opens a connection, reads
+ * asynchronously - is not remembered. Nor is a run that read a file changed within the last
+ * `SETTLE_MS`: a change in the same clock tick as the read would keep its times (git's "racy"
+ * case). Sluice's own state under `.dvc/tmp` (hash cache, listings, the lock) is not a witness:
+ * it changes how fast an answer comes, not what it is.
+ */
+import fs from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DVC_DIR, findRoot } from './repoPaths.js';
+
+/** What a run printed, and how it ended. */
+export interface Answer {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/**
+ * A large folder (stamped with the helper thread, see folderStamp.ts) known by its stamp. The
+ * files and folders of a small one are witnesses themselves.
+ */
+export type FolderWitness = [absDir: string, relDir: string, digest: string, listingFile: string];
+
+export interface StoredAnswer extends Answer {
+  version: number;
+  key: string;
+  paths: [path: string, signature: string][];
+  folders: FolderWitness[];
+}
+
+export const FORMAT_VERSION = 2;
+/** Variables besides DVC_* and SLUICE_* that may change what a command prints or reads. */
+const KEY_VARIABLES = [
+  'HOME',
+  'XDG_CONFIG_HOME',
+  'XDG_CACHE_HOME',
+  'NO_COLOR',
+  'FORCE_COLOR',
+  'TERM',
+  'COLUMNS',
+  'CI',
+  'LANG',
+  'LC_ALL',
+];
+
+/** The command a remembered answer may stand for, or undefined when none may. */
+export function answerableCommand(argv: readonly string[]): 'status' | 'repro' | undefined {
+  if (process.env.SLUICE_ANSWER_MEMO === '0') return undefined;
+  const has = (...flags: string[]): boolean =>
+    argv.some((arg) => flags.some((flag) => arg === flag || arg.startsWith(`${flag}=`)));
+  if (has('-h', '--help')) return undefined;
+  // The remote's status asks the remote; repro --pull may download; -i asks the user.
+  if (argv[0] === 'status' && !has('-c', '--cloud', '-r', '--remote')) return 'status';
+  if (argv[0] === 'repro' && !has('--pull', '-i', '--interactive')) return 'repro';
+  return undefined;
+}
+
+/**
+ * What must be the same for an answer to stand: the command line, the working folder, the
+ * environment that matters, whether output goes to terminals, and the CLI's build (its entry
+ * file, rewritten by every build). Undefined outside the bundled CLI.
+ */
+export function answerKey(argv: readonly string[], cwd: string): string | undefined {
+  const entry = fileURLToPath(new URL('./sluice.mjs', import.meta.url));
+  const build = signatureOf(entry);
+  if (build === '-') return undefined;
+  const env = process.env;
+  const variables = Object.keys(env)
+    .filter((name) => /^(DVC|SLUICE)_/.test(name) || KEY_VARIABLES.includes(name))
+    .sort()
+    .map((name) => [name, env[name]]);
+  const terminals = [process.stdout.isTTY === true, process.stderr.isTTY === true];
+  return JSON.stringify([argv, cwd, variables, terminals, build]);
+}
+
+/**
+ * A path's witness: what stat says of it, or `-` when there is nothing there. The times are in
+ * milliseconds with a fraction (about a quarter of a microsecond apart, beside inode and size):
+ * asking for nanoseconds as bigints made the check of a 100-stage pipeline half as slow again.
+ */
+export function signatureOf(path: string): string {
+  const stats = fs.statSync(path, { throwIfNoEntry: false });
+  if (stats === undefined) return '-';
+  return `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}:${stats.mode}`;
+}
+
+export function answerFile(root: string, command: string): string {
+  return join(root, DVC_DIR, 'tmp', 'sluice', 'answers', `${command}.json`);
+}
+
+/**
+ * The remembered answer to this command line, when every witness of it is unchanged; else
+ * undefined, and the command runs. Never throws: a missing or unreadable record is no answer.
+ */
+export async function rememberedAnswer(
+  argv: readonly string[],
+  cwd: string,
+): Promise<(Answer & { helperStarted: boolean }) | undefined> {
+  try {
+    const command = answerableCommand(argv);
+    const root = command === undefined ? undefined : findRoot(cwd);
+    if (command === undefined || root === undefined) return undefined;
+    // Another process at work (or a lock left by a killed one): the command waits as usual.
+    if (fs.existsSync(join(root, DVC_DIR, 'tmp', 'sluice.lock'))) return undefined;
+    const stored = JSON.parse(fs.readFileSync(answerFile(root, command), 'utf8')) as StoredAnswer;
+    if (stored.version !== FORMAT_VERSION || stored.key !== answerKey(argv, cwd)) {
+      return undefined;
+    }
+    // The helper thread starts (it takes tens of milliseconds) while the paths are checked;
+    // this thread then lists the large folders and stats with it, as folderStamp does.
+    const stamps =
+      stored.folders.length === 0 ? undefined : await import('../workspace/folderStamp.js');
+    void stamps?.startStampHelper();
+    for (const [path, signature] of stored.paths) {
+      if (signatureOf(path) !== signature) return undefined;
+    }
+    if (stamps !== undefined) {
+      const { DvcIgnore } = await import('../workspace/dvcIgnore.js');
+      const ignore = new DvcIgnore(root);
+      for (const [absDir, relDir, digest, listingFile] of stored.folders) {
+        if (stamps.folderStamp(absDir, relDir, ignore, { listingFile }) !== digest)
+          return undefined;
+      }
+    }
+    const { stdout, stderr, exitCode } = stored;
+    return { stdout, stderr, exitCode, helperStarted: stamps?.stampHelperStarted() === true };
+  } catch {
+    return undefined;
+  }
+}

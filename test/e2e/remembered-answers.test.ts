@@ -1,0 +1,155 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  cleanupSandboxes,
+  makeRepo,
+  sluiceOk,
+  sluiceWithEnv,
+  writeTree,
+  type RunResult,
+} from '../helpers/sandbox.js';
+
+afterAll(cleanupSandboxes);
+
+/**
+ * Remembered answers (src/core/repo/rememberedAnswer.ts): a `status` or no-op `repro` is
+ * answered from the record of the last run while nothing that run read has changed. Each test
+ * records an answer, marks the record (its stdout becomes REMEMBERED) so that a replay shows,
+ * changes one thing the answer depends on, and expects a fresh answer.
+ */
+
+// Files written by a test are read back at once: no settling time before a record is made.
+const NOW = { SLUICE_ANSWER_SETTLE_MS: '0' };
+const MARK = 'REMEMBERED\n';
+
+const run = (repo: string, ...args: string[]): RunResult => sluiceWithEnv(repo, NOW, ...args);
+
+function recordFile(repo: string, command: string): string {
+  return join(repo, '.dvc', 'tmp', 'sluice', 'answers', `${command}.json`);
+}
+
+/** Runs the command to record its answer, marks the record, and checks that it is replayed. */
+function recordAndMark(repo: string, ...args: string[]): void {
+  const first = run(repo, ...args);
+  expect(first.stdout).not.toBe(MARK);
+  const file = recordFile(repo, args[0]);
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as { stdout: string };
+  stored.stdout = MARK;
+  writeFileSync(file, JSON.stringify(stored));
+  expect(run(repo, ...args).stdout).toBe(MARK);
+}
+
+function pipelineRepo(): string {
+  const repo = makeRepo('sluice', {
+    'params.yaml': 'lr: 0.1\n',
+    'code.py': 'print("train")\n',
+    'data/a.csv': '1,2\n',
+    'data/sub/b.csv': '3,4\n',
+    'dvc.yaml': [
+      'stages:',
+      '  train:',
+      '    cmd: cat data/a.csv data/sub/b.csv code.py > model.txt',
+      '    deps: [data, code.py]',
+      '    params: [lr]',
+      '    outs: [model.txt]',
+      '',
+    ].join('\n'),
+  });
+  writeTree(repo, { 'raw.csv': 'x,y\n' });
+  sluiceOk(repo, 'add', 'raw.csv');
+  sluiceOk(repo, 'repro');
+  return repo;
+}
+
+const UP_TO_DATE = 'Data and pipelines are up to date.\n';
+
+describe('remembered answers', () => {
+  it('replays an unchanged status, and answers anew after each kind of change', () => {
+    const repo = pipelineRepo();
+    expect(run(repo, 'status').stdout).toBe(UP_TO_DATE);
+
+    const changes: [string, () => void, RegExp][] = [
+      [
+        'a file in a folder dependency, same size',
+        () => writeFileSync(join(repo, 'data/sub/b.csv'), '3,5\n'),
+        /changed deps:[\s\S]*modified:\s+data/,
+      ],
+      ['a file added to that folder', () => writeTree(repo, { 'data/c.csv': '5\n' }), /data/],
+      ['a parameter', () => writeFileSync(join(repo, 'params.yaml'), 'lr: 0.2\n'), /lr/],
+      [
+        'the command in dvc.yaml',
+        () => {
+          const yaml = readFileSync(join(repo, 'dvc.yaml'), 'utf8');
+          writeFileSync(join(repo, 'dvc.yaml'), yaml.replace('code.py >', 'code.py  >'));
+        },
+        /changed command/,
+      ],
+      [
+        'a new stage file in a subfolder',
+        () => writeTree(repo, { 'more/dvc.yaml': 'stages:\n  extra:\n    cmd: echo hi\n' }),
+        /extra/,
+      ],
+      ['a tracked file', () => writeFileSync(join(repo, 'raw.csv'), 'x,z\n'), /raw\.csv/],
+    ];
+    for (const [what, change, expected] of changes) {
+      sluiceOk(repo, 'repro');
+      sluiceOk(repo, 'commit', '-f');
+      recordAndMark(repo, 'status');
+      change();
+      const fresh = run(repo, 'status');
+      expect(fresh.stdout, what).not.toBe(MARK);
+      expect(fresh.stdout, what).toMatch(expected);
+    }
+  });
+
+  it('answers anew when the cache loses an object or the cache folder moves', () => {
+    const repo = pipelineRepo();
+    recordAndMark(repo, 'status');
+    const lock = readFileSync(join(repo, 'dvc.lock'), 'utf8');
+    const md5 = /model\.txt\n\s+hash: md5\n\s+md5: ([0-9a-f]{32})/.exec(lock)?.[1] ?? '';
+    expect(md5).toMatch(/^[0-9a-f]{32}$/);
+    rmSync(join(repo, '.dvc', 'cache', 'files', 'md5', md5.slice(0, 2), md5.slice(2)));
+    expect(run(repo, 'status').stdout).toMatch(/not in cache:\s+model\.txt/);
+
+    sluiceOk(repo, 'commit', '-f');
+    recordAndMark(repo, 'status');
+    sluiceOk(repo, 'cache', 'dir', join(repo, 'elsewhere'));
+    expect(run(repo, 'status').stdout).toMatch(/not in cache/);
+  });
+
+  it('keeps one answer per command line and working folder', () => {
+    const repo = pipelineRepo();
+    recordAndMark(repo, 'status');
+    expect(run(repo, 'status', '--json').stdout).toBe('{}\n');
+    expect(run(join(repo, 'data'), 'status').stdout).toBe(UP_TO_DATE);
+    // Each of those ran and was remembered in its turn; the last one stands now.
+    expect(run(join(repo, 'data'), 'status').stdout).toBe(UP_TO_DATE);
+  });
+
+  it('replays a no-op repro, and runs the stage once a dependency changes', () => {
+    const repo = pipelineRepo();
+    expect(run(repo, 'repro').stdout).toContain("Stage 'train' didn't change, skipping");
+    recordAndMark(repo, 'repro');
+    writeFileSync(join(repo, 'code.py'), 'print("train, again")\n');
+    const ran = run(repo, 'repro');
+    expect(ran.stdout).toContain("Running stage 'train'");
+    expect(readFileSync(join(repo, 'model.txt'), 'utf8')).toContain('again');
+  });
+
+  it('does not remember an answer that read files changed just before it', () => {
+    const repo = pipelineRepo();
+    writeFileSync(join(repo, 'code.py'), 'print("new")\n');
+    // With the default settling time (2 s), the file just written keeps the answer unsaved.
+    const result = sluiceWithEnv(repo, {}, 'status');
+    expect(result.stdout).toMatch(/code\.py/);
+    expect(existsSync(recordFile(repo, 'status'))).toBe(false);
+  });
+
+  it('does not remember a run that wrote to the workspace', () => {
+    const repo = pipelineRepo();
+    writeFileSync(join(repo, 'code.py'), 'print("new")\n');
+    run(repo, 'repro');
+    expect(existsSync(recordFile(repo, 'repro'))).toBe(false);
+  });
+});
