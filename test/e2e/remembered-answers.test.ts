@@ -91,6 +91,7 @@ describe('remembered answers', () => {
         /extra/,
       ],
       ['a tracked file', () => writeFileSync(join(repo, 'raw.csv'), 'x,z\n'), /raw\.csv/],
+      ['a tracked file removed', () => rmSync(join(repo, 'raw.csv')), /deleted:\s+raw\.csv/],
     ];
     for (const [what, change, expected] of changes) {
       sluiceOk(repo, 'repro');
@@ -101,6 +102,24 @@ describe('remembered answers', () => {
       expect(fresh.stdout, what).not.toBe(MARK);
       expect(fresh.stdout, what).toMatch(expected);
     }
+  });
+
+  it('knows a large folder by its stamp', () => {
+    const repo = makeRepo('sluice');
+    const files: Record<string, string> = {};
+    // Past SHARED_STAMP_MIN_FILES (4,096): stamped with the helper thread.
+    for (let i = 0; i < 4200; i += 1) files[`big/d${i % 7}/f${i}.txt`] = `file ${i}\n`;
+    writeTree(repo, files);
+    sluiceOk(repo, 'add', 'big');
+    recordAndMark(repo, 'status');
+    const stored = JSON.parse(readFileSync(recordFile(repo, 'status'), 'utf8')) as {
+      paths: unknown[];
+      folders: unknown[][];
+    };
+    expect(stored.folders.map((folder) => folder[1])).toEqual(['big']);
+    expect(stored.paths.length).toBeLessThan(100);
+    writeFileSync(join(repo, 'big/d3/f10.txt'), 'file 99\n');
+    expect(run(repo, 'status').stdout).toMatch(/modified:\s+big/);
   });
 
   it('answers anew when the cache loses an object or the cache folder moves', () => {

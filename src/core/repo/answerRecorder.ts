@@ -7,9 +7,9 @@
  * anything else - writes outside `.dvc/tmp`, starts a process, opens a connection - is not
  * remembered. Nor is a run that read a file changed within the last `SETTLE_MS`, before or
  * while it ran: a change in the same clock tick as a read would keep its times (git's "racy"
- * case), and the witnesses are taken when the run is over. Sluice's own state under `.dvc/tmp`
- * (hash cache, listings, the lock) is not a witness: it changes how fast an answer comes, not
- * what it is.
+ * case), and the witnesses are taken when the run is over. Sluice's own state in
+ * `.dvc/tmp/sluice` (hash cache, listings) and its lock are not witnesses: they change how fast
+ * an answer comes, not what it is.
  */
 import fs from 'node:fs';
 import type Net from 'node:net';
@@ -109,7 +109,10 @@ export class AnswerRecorder {
   private spoiled = false;
   private readonly startedAt = Date.now();
   private readonly restores: (() => void)[] = [];
+  /** Where Sluice and DVC keep state: writes there change no answer. */
   private readonly tmpDir: string;
+  /** Sluice's own state: how fast an answer comes, not what it is; not a witness. */
+  private readonly ownState: string[];
   private readonly buildDir = dirname(fileURLToPath(import.meta.url));
 
   private constructor(
@@ -118,6 +121,7 @@ export class AnswerRecorder {
     private readonly key: string,
   ) {
     this.tmpDir = join(root, DVC_DIR, 'tmp');
+    this.ownState = [this.tmpDir, join(this.tmpDir, 'sluice'), join(this.tmpDir, 'sluice.lock')];
   }
 
   /** A recorder for this command line, or undefined when its answer is not to be remembered. */
@@ -190,6 +194,12 @@ export class AnswerRecorder {
       for (const folder of this.smallFolders) {
         if (!addTree(folder, witnesses)) return;
       }
+      // The folder of each path in the repo too: a file removed while the run went on leaves
+      // no time of its own to compare, but changes its folder's.
+      for (const path of [...witnesses]) {
+        const folder = dirname(path);
+        if (within(folder, this.root) && !within(folder, this.tmpDir)) witnesses.add(folder);
+      }
       if (witnesses.size + this.largeFolders.size > MAX_WITNESSES) return;
       const newest = this.startedAt - SETTLE_MS;
       const paths: [string, string][] = [];
@@ -239,7 +249,11 @@ export class AnswerRecorder {
       return;
     }
     // The CLI's own code is witnessed by the build's signature.
-    if (!within(abs, this.tmpDir) && !within(abs, this.buildDir)) this.paths.add(abs);
+    const [tmpDir, stateDir, lockFile] = this.ownState;
+    if (abs === tmpDir || abs === lockFile || within(abs, stateDir) || within(abs, this.buildDir)) {
+      return;
+    }
+    this.paths.add(abs);
   }
 
   private wrote(path: unknown): void {

@@ -6,18 +6,11 @@
  * same arguments, working folder, environment and build checks the witnesses and, when none
  * changed, prints the same answer without loading the CLI: a new answer would read the same
  * bytes and conclude the same. A 100-stage `status` answers in about the time Node takes to
- * start instead of three times that.
+ * start plus 20 ms, where running it took 90 ms more.
  *
- * This module checks a record and is loaded first thing by the CLI, before anything else: it
- * imports only what it must. answerRecorder.ts makes the records.
- *
- * What a run read is found by watching Node's file functions while it runs, rather than by
- * listing what each command reads: a reader added later cannot be forgotten. A run that does
- * anything else - writes outside `.dvc/tmp`, starts a process, opens a connection, reads
- * asynchronously - is not remembered. Nor is a run that read a file changed within the last
- * `SETTLE_MS`: a change in the same clock tick as the read would keep its times (git's "racy"
- * case). Sluice's own state under `.dvc/tmp` (hash cache, listings, the lock) is not a witness:
- * it changes how fast an answer comes, not what it is.
+ * This module checks a record. The CLI loads it first thing, before anything else, so it
+ * imports only what it must; answerRecorder.ts makes the records and says what a run must not
+ * do to be remembered. `SLUICE_ANSWER_MEMO=0` turns remembering and replaying off.
  */
 import fs from 'node:fs';
 import { join } from 'node:path';
