@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { statSync, type Stats } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { SluiceError } from '../errors.js';
+import { isDirectoryMode, statFacts, type FileFacts } from '../fs/fileFacts.js';
 import { ALWAYS_IGNORED, type DvcIgnore } from './dvcIgnore.js';
 import { readEntries, type FolderListing } from './folderListing.js';
 
@@ -27,9 +27,6 @@ export interface WalkUnit {
   chunk: number;
   names: string[];
 }
-
-/** stat options: a file gone since the listing answers undefined. */
-const NO_THROW = { throwIfNoEntry: false } as const;
 
 /** Entries per unit: a folder of 100k files is shared out in slices, not handed out whole. */
 export const UNIT_ENTRIES = 1024;
@@ -101,14 +98,14 @@ export function listUnits(
  * dangling links have no content to track (as DVC's walk, os.walk), so both are left out, as is
  * a file deleted since the listing. `visit` sees each file that counts.
  */
-export function statUnit(unit: WalkUnit, visit?: (name: string, stats: Stats) => void): string {
+export function statUnit(unit: WalkUnit, visit?: (name: string, facts: FileFacts) => void): string {
   // Each file's numbers go into the digest as binary doubles: formatting 100k inodes, mtimes
   // and sizes as text cost a third as much again as the stat calls themselves.
   const numbers = new Float64Array(unit.names.length * 3);
+  const stats: FileFacts = { ino: 0, mtimeMs: 0, size: 0, mode: 0 };
   let at = 0;
   for (const name of unit.names) {
-    const stats = statSync(`${unit.dir}/${name}`, NO_THROW);
-    if (stats === undefined || stats.isDirectory()) {
+    if (!statFacts(`${unit.dir}/${name}`, stats) || isDirectoryMode(stats.mode)) {
       // Gone since the listing, or a link to a folder: it does not count.
       numbers[at] = -1;
       numbers[at + 1] = -1;
