@@ -6,12 +6,16 @@ import { AnswerRecorder } from '../core/repo/answerRecorder.js';
 import { stampHelperStarted } from '../core/workspace/folderStamp.js';
 import { exitWhenFlushed } from './exitFlushed.js';
 
+/** Set when the command ended in an error (shown to the user), rather than in its answer. */
+let failed = false;
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   process.exitCode = 0;
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (caught) {
+    failed = true;
     if (caught instanceof CommanderError) {
       // --help and --version end through here too, with exit code 0
       return caught.exitCode === 0 ? 0 : 254;
@@ -32,7 +36,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 const argv = process.argv.slice(2);
 // A read-only command's run is watched, so that its answer can stand for the next run's while
-// nothing it read changes (see answerMemo.ts).
+// nothing it read changes (see answerRecorder.ts).
 const recorder = AnswerRecorder.forCommand(argv, process.cwd());
 const output = recorder === undefined ? undefined : captureOutput();
 recorder?.start();
@@ -40,9 +44,10 @@ const code = await main(argv);
 process.exitCode = code;
 if (recorder !== undefined && output !== undefined) {
   const { stdout, stderr } = output.stop();
-  // Progress drawn on a terminal is not an answer to repeat.
+  // An error is not an answer: what caused it (a lock held too long, say) may be gone next
+  // time. Nor is progress drawn on a terminal.
   const drawn = process.stderr.isTTY && stderr !== '';
-  recorder.finish(drawn ? undefined : { stdout, stderr, exitCode: code });
+  recorder.finish(failed || drawn ? undefined : { stdout, stderr, exitCode: code });
 }
 if (stampHelperStarted()) await exitWhenFlushed(code);
 

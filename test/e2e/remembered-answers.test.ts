@@ -165,6 +165,14 @@ describe('remembered answers', () => {
     expect(existsSync(recordFile(repo, 'status'))).toBe(false);
   });
 
+  it('does not remember an error', () => {
+    const repo = pipelineRepo();
+    const failed = run(repo, 'status', 'nosuchstage');
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('does not exist');
+    expect(existsSync(recordFile(repo, 'status'))).toBe(false);
+  });
+
   it('does not remember a run that wrote to the workspace', () => {
     const repo = pipelineRepo();
     writeFileSync(join(repo, 'code.py'), 'print("new")\n');

@@ -185,7 +185,7 @@ export class AnswerRecorder {
     syncBuiltinESMExports();
     if (active === this) active = undefined;
     if (answer === undefined || this.spoiled) return;
-    // A failure is not an answer: it is shown again, from a fresh run.
+    // 1 is also how `status -q` says "changed"; other codes are failures, shown afresh.
     if (answer.exitCode !== 0 && answer.exitCode !== 1) return;
     try {
       // The files and folders of a small folder are its witnesses (ignored ones too: a change
