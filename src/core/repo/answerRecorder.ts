@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import type Net from 'node:net';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomicSync } from '../fs/atomicWrite.js';
 import { findRoot, DVC_DIR } from './repoPaths.js';
@@ -79,7 +79,7 @@ const READS = [
   'stat',
 ] as const;
 
-/** File functions that write; the ones that also write their second path are marked. */
+/** File functions that write their first path; WRITES_TWO write their second one as well. */
 const WRITES = [
   'appendFile',
   'chmod',
@@ -241,8 +241,11 @@ export class AnswerRecorder {
   }
 
   private read(path: unknown): void {
-    if (this.paused > 0 || this.spoiled) return;
+    if (this.spoiled) return;
     const abs = absolutePath(path);
+    // Inside a stamped folder only the `.dvcignore` files count: they decide what the stamp
+    // covers (a small folder is checked file by file, without them).
+    if (this.paused > 0 && (abs === undefined || basename(abs) !== '.dvcignore')) return;
     if (abs === undefined) {
       // A descriptor was witnessed when it was opened; anything else names nothing to check.
       if (typeof path !== 'number') this.spoiled = true;
