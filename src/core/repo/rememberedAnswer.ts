@@ -127,8 +127,12 @@ export async function rememberedAnswer(
       const { DvcIgnore } = await import('../workspace/dvcIgnore.js');
       const ignore = new DvcIgnore(root);
       for (const [absDir, relDir, digest, listingFile] of stored.folders) {
-        if (stamps.folderStamp(absDir, relDir, ignore, { listingFile }) !== digest)
+        const stamp = stamps.folderStamp(absDir, relDir, ignore, { listingFile });
+        if (stamp !== digest) {
+          // The command runs instead, and finds this folder's stamp taken.
+          stamps.keepStamp(absDir, relDir, stamp);
           return undefined;
+        }
       }
     }
     const { stdout, stderr, exitCode } = stored;

@@ -42,6 +42,11 @@ export function folderStamp(
   options: StampOptions = {},
 ): string {
   const { share, listingFile } = options;
+  const kept = keptStamps.get(earlyKey(absDir, relDir));
+  if (kept !== undefined) {
+    keptStamps.delete(earlyKey(absDir, relDir));
+    return kept;
+  }
   const early = takeEarlyJob(absDir, relDir);
   if (early !== undefined) {
     const stamp = early.finish(share);
@@ -303,6 +308,18 @@ function reportUnit(slots: Int32Array, port: MessagePort, index: number, unit: W
 /** Early jobs not yet joined, by folder. */
 const earlyJobs = new Map<string, EarlyStampJob>();
 
+/** Stamps taken ahead of need (keepStamp), each answered once by its folder's folderStamp. */
+const keptStamps = new Map<string, string>();
+
+/**
+ * Keeps a stamp just computed for the folder's next folderStamp in this process: a remembered
+ * answer that did not hold (see rememberedAnswer.ts) has stamped the folder already, and the
+ * command that runs instead need not stamp it again.
+ */
+export function keepStamp(absDir: string, relDir: string, stamp: string): void {
+  keptStamps.set(earlyKey(absDir, relDir), stamp);
+}
+
 function earlyKey(absDir: string, relDir: string): string {
   return `${resolve(absDir)}\0${relDir}`;
 }
@@ -319,6 +336,7 @@ export function startEarlyStamp(root: string, relDir: string, listingFile?: stri
   if (helper === undefined) return;
   const absDir = resolve(root, relDir);
   const key = earlyKey(absDir, relDir);
+  if (keptStamps.has(key)) return;
   const folder: EarlyFolder = {
     root,
     absDir,
