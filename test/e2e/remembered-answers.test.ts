@@ -165,6 +165,16 @@ describe('remembered answers', () => {
     expect(existsSync(recordFile(repo, 'status'))).toBe(false);
   });
 
+  it('is off with SLUICE_ANSWER_MEMO=0', () => {
+    const repo = pipelineRepo();
+    recordAndMark(repo, 'status');
+    const off = { ...NOW, SLUICE_ANSWER_MEMO: '0' };
+    expect(sluiceWithEnv(repo, off, 'status').stdout).toBe(UP_TO_DATE);
+    rmSync(recordFile(repo, 'status'));
+    sluiceWithEnv(repo, off, 'status');
+    expect(existsSync(recordFile(repo, 'status'))).toBe(false);
+  });
+
   it('does not remember an error', () => {
     const repo = pipelineRepo();
     const failed = run(repo, 'status', 'nosuchstage');
