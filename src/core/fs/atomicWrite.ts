@@ -7,6 +7,15 @@ import { basename, dirname, join } from 'node:path';
 const MAX_NAME_BYTES = 255;
 const SUFFIX_BYTES = 32;
 
+/**
+ * What makes this thread's temporary names unique: the process, a random tag drawn once (a
+ * process id can recur, in containers say) and a count. Drawing random bytes for every name
+ * took a tenth of a second per 10,000 files checked out.
+ */
+const PROCESS_ID = process.pid;
+const THREAD_TAG = randomBytes(4).toString('hex');
+let tempCount = 0;
+
 /** A temporary name in the same folder as `path`, so that the final rename is atomic. */
 export function tempNameFor(path: string): string {
   let base = basename(path);
@@ -21,7 +30,9 @@ export function tempNameFor(path: string): string {
     }
     base = kept.join('');
   }
-  return join(dirname(path), `.${base}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  tempCount += 1;
+  const suffix = `${PROCESS_ID}.${THREAD_TAG}${tempCount.toString(36)}`;
+  return join(dirname(path), `.${base}.${suffix}.tmp`);
 }
 
 /** Writes `data` to a temporary file beside `path`, then renames it over `path`. */

@@ -25,7 +25,7 @@ export async function fetch(repo: Repo, options: TransferOptions): Promise<Trans
       const sync = {
         jobs: remote.jobs,
         ...(options.progress ? { progress: options.progress } : {}),
-        spareCopies: options.spareCopies === true,
+        ...(options.spareCopies ? { spareCopies: options.spareCopies } : {}),
       };
       if (options.runCache === true) {
         mergeResults(report, await syncRunCache(repo, remote.storage, 'fetch', sync));

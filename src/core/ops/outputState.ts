@@ -385,6 +385,8 @@ function checkoutDir(
   mkdirSync(abs, { recursive: true });
   const current = new Map((now?.files ?? []).map((f) => [f.relpath, f]));
   const wanted = new Set<string>();
+  // Folders made (or found) once, not asked for again for each of their files.
+  const madeDirs = new Set<string>([abs]);
   for (const entry of entries) {
     wanted.add(entry.relpath);
     const existing = current.get(entry.relpath);
@@ -399,7 +401,11 @@ function checkoutDir(
         },
       );
     }
-    mkdirSync(dirname(target), { recursive: true });
+    const folder = dirname(target);
+    if (!madeDirs.has(folder)) {
+      mkdirSync(folder, { recursive: true });
+      madeDirs.add(folder);
+    }
     // A .dir listing records no exec bits, so files of a folder are checked out plain.
     repo.linker.link(repo.odb.oidPath(entry.md5, name), target, false);
     const placed = statSync(target);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Repo } from '../repo/repo.js';
 import { checkout, type CheckoutResult } from './checkout.js';
 import { fetch } from './fetch.js';
@@ -16,15 +17,20 @@ export interface PullResult {
 }
 
 /**
- * `sluice pull`: fetch, then check the workspace out. Where files are placed as copies, a large
- * download is copied into the workspace's file system while it is verified, and the checkout
- * takes that copy instead of making its own after the download.
+ * `sluice pull`: fetch, then check the workspace out. Where files are placed as copies, each
+ * download whose workspace file is missing is copied a second time while it is fetched (in the
+ * thread pool, side by side with the others), and the checkout renames that copy into place
+ * instead of copying each object again, one after the other, once all are fetched.
  */
 export async function pull(repo: Repo, options: PullOptions): Promise<PullResult> {
   let fetched: TransferReport;
   let result: CheckoutResult;
+  const spareCopies = (path: string): boolean => !existsSync(repo.abs(path));
   try {
-    fetched = await fetch(repo, { ...options, spareCopies: repo.linker.placesCopies });
+    fetched = await fetch(repo, {
+      ...options,
+      ...(repo.linker.placesCopies ? { spareCopies } : {}),
+    });
     result = checkout(repo, options.targets ?? [], {
       cwd: options.cwd,
       force: options.force === true,

@@ -8,8 +8,8 @@ export interface TransferOptions extends CollectOptions {
   jobs?: number;
   runCache?: boolean;
   progress?: SyncProgress;
-  /** Large downloads also leave a copy for the checkout that follows (see `SyncOptions`). */
-  spareCopies?: boolean;
+  /** Which downloads also leave a copy for the checkout that follows (see `SyncOptions`). */
+  spareCopies?: (path: string) => boolean;
 }
 
 export interface TransferReport extends SyncResult {

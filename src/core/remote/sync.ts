@@ -44,10 +44,10 @@ export interface SyncOptions {
   jobs: number;
   progress?: SyncProgress;
   /**
-   * Large downloads also leave a verified copy for the checkout that follows (`pull`), offered
-   * to the repo's linker; see `downloadObject`.
+   * Which downloads also leave a verified copy for the checkout that follows (`pull`), offered
+   * to the repo's linker (see `downloadObject`): asked with the workspace path of each object.
    */
-  spareCopies?: boolean;
+  spareCopies?: (path: string) => boolean;
 }
 
 const RETRIES = 3;
@@ -375,7 +375,8 @@ export async function fetchObjects(
   const limit = pLimit(Math.max(1, options.jobs));
   const madeDirs = new Set<string>(); // cache folders made once, not once per object
   const fetchOne = async (item: PlanItem): Promise<void> => {
-    const outcome = await downloadObject(repo, storage, item, madeDirs, options.spareCopies);
+    const spare = options.spareCopies?.(item.path) === true;
+    const outcome = await downloadObject(repo, storage, item, madeDirs, spare);
     if (outcome.ok) {
       result.transferred += 1;
       options.progress?.tick?.(1, outcome.bytes);
@@ -402,8 +403,8 @@ export async function fetchObjects(
 /**
  * A backend that hashes what it downloads in the same pass (the md5 of the bytes written to
  * `localPath`, which the caller still compares with the object's id before using it). Given a
- * `spare` path, a backend may write the same bytes there too, when that costs no time on its
- * own (the local one does for large objects, while it hashes); the caller looks for the file.
+ * `spare` path, a backend may write the same bytes there too, when it can do so on the side (the
+ * local one does, in the thread pool); the caller looks for the file.
  */
 interface HashingDownloads {
   downloadHashed(
@@ -425,9 +426,9 @@ type DownloadOutcome =
 
 /**
  * Downloads one object into the cache, verified. With `spareCopy`, a backend that can write a
- * second copy at no cost of time (see `HashingDownloads`) does, and once the object is in the
- * cache that copy is offered to the linker: `pull`'s checkout then renames it into the
- * workspace instead of copying the object again after the download.
+ * second copy on the side (see `HashingDownloads`) does, and once the object is in the cache
+ * that copy is offered to the linker: `pull`'s checkout then renames it into the workspace
+ * instead of copying the object again, one file after the other, after all the downloads.
  */
 async function downloadObject(
   repo: Repo,

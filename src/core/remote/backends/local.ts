@@ -139,10 +139,8 @@ export class LocalStorage implements RemoteStorage {
 
   /**
    * Downloads like `download` and returns the md5 of the bytes written, without reading them a
-   * second time. A small object is copied, then read back once; a middling one is copied
-   * through this process, each block hashed between its read and its write; a large one is
-   * copied by the kernel while the source is hashed (`copyWhileHashing`), and `spare`, if
-   * given, receives a second copy at the same time.
+   * second time (see `copyHashed`). `spare`, if given, receives a second copy at the same time,
+   * made by the kernel in the thread pool.
    */
   async downloadHashed(
     key: string,
@@ -159,27 +157,17 @@ export class LocalStorage implements RemoteStorage {
         if (errnoCode(error) === 'ENOENT') throw new RemoteNotFoundError(key);
         throw error;
       }
-      if (size <= BLOCK_SIZE) {
-        // A small object: one copy in the thread pool (creating files is what takes time, and
-        // there they are created side by side), then one read of what was written.
-        await copyFile(source, localPath, fsConstants.COPYFILE_FICLONE);
-        const hash = md5FileSync(localPath);
-        onBytes?.(size);
-        return hash;
-      }
-      if (size >= PARALLEL_HASH_SIZE) {
-        return await copyWhileHashing(
-          source,
-          spare === undefined ? [localPath] : [localPath, spare],
-          onBytes,
-        );
-      }
-      const input = await open(source, 'r');
-      try {
-        return await copyHashing(input, localPath, onBytes);
-      } finally {
-        await input.close();
-      }
+      const copies = [
+        copyHashed(source, size, localPath, onBytes),
+        spare === undefined
+          ? Promise.resolve()
+          : copyFile(source, spare, fsConstants.COPYFILE_FICLONE),
+      ] as const;
+      // Both must have ended before a failure reaches the caller, who removes both files.
+      const [hashed, spared] = await Promise.allSettled(copies);
+      if (hashed.status === 'rejected') throw hashed.reason;
+      if (spared.status === 'rejected') throw spared.reason;
+      return hashed.value;
     } catch (error) {
       if (error instanceof RemoteNotFoundError) throw error;
       if (errnoCode(error) === 'ENOENT' && !existsSync(source)) throw new RemoteNotFoundError(key);
@@ -202,34 +190,60 @@ export class LocalStorage implements RemoteStorage {
   }
 }
 
-/**
- * Objects from this size on are copied by the kernel (in the thread pool) while this thread
- * hashes the source, on another core. A spare copy for the workspace (see `HashingDownloads` in
- * sync.ts) is written beside it at the same time: two copies made side by side took 0.8–1.7 s
- * for 1 GiB here, one after the other 2.0–2.5 s.
- */
+/** Objects from this size on are copied by the kernel while this thread hashes the source. */
 const PARALLEL_HASH_SIZE = 16 * BLOCK_SIZE;
 
 /**
- * Copies `source` to each of `targets` and returns the md5 of the source, read while the
- * copies run. The remote's objects are written once under their final name and never changed
- * in place, so the bytes hashed are the bytes copied; each copy's size is checked as well.
+ * Copies `source` (of `size` bytes) to `target` and returns the md5 of the bytes copied, read
+ * once:
+ * - a small object is copied in the thread pool (creating files is what takes time, and there
+ *   they are created side by side), then read back once;
+ * - a middling one is copied through this process, each block hashed between its read and its
+ *   write;
+ * - a large one is copied by the kernel while this thread hashes the source, on another core:
+ *   hashing in the copy loop put the two one after the other (a 1 GiB object: about 1.5 s of
+ *   hashing, and as long again of copying).
+ */
+async function copyHashed(
+  source: string,
+  size: number,
+  target: string,
+  onBytes?: (bytes: number) => void,
+): Promise<string> {
+  if (size <= BLOCK_SIZE) {
+    await copyFile(source, target, fsConstants.COPYFILE_FICLONE);
+    const hash = md5FileSync(target);
+    onBytes?.(size);
+    return hash;
+  }
+  if (size >= PARALLEL_HASH_SIZE) return copyWhileHashing(source, target, onBytes);
+  const input = await open(source, 'r');
+  try {
+    return await copyHashing(input, target, onBytes);
+  } finally {
+    await input.close();
+  }
+}
+
+/**
+ * Copies `source` to `target` and returns the md5 of the source, read while the copy runs. The
+ * remote's objects are written once under their final name and never changed in place, so the
+ * bytes hashed are the bytes copied; the copy's size is checked as well.
  */
 async function copyWhileHashing(
   source: string,
-  targets: string[],
+  target: string,
   onBytes?: (bytes: number) => void,
 ): Promise<string> {
   const hashing = md5File(source, 'md5', onBytes);
-  const copying = targets.map((target) => copyFile(source, target, fsConstants.COPYFILE_FICLONE));
-  // Every copy must have ended before a failure reaches the caller, who removes the targets.
-  for (const outcome of await Promise.allSettled([hashing, ...copying])) {
+  const copying = copyFile(source, target, fsConstants.COPYFILE_FICLONE);
+  // The copy must have ended before a failure reaches the caller, who removes the target.
+  for (const outcome of await Promise.allSettled([hashing, copying])) {
     if (outcome.status === 'rejected') throw outcome.reason;
   }
-  const size = (await stat(source)).size;
-  for (const target of targets) {
-    const copied = (await stat(target)).size;
-    if (copied !== size) throw new Error(`copied ${copied} of the ${size} bytes of '${source}'`);
+  const [from, to] = await Promise.all([stat(source), stat(target)]);
+  if (from.size !== to.size) {
+    throw new Error(`copied ${to.size} of the ${from.size} bytes of '${source}'`);
   }
   return hashing;
 }
