@@ -76,6 +76,27 @@ describe('local remote fast paths', () => {
     expect(existsSync(join(repo, 'big'))).toBe(false);
   });
 
+  it('pulls many small files into the workspace as copies made while they were fetched', () => {
+    const { repo } = repoWithRemote();
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 300; i += 1) files[`data/d${i % 4}/f${i}.txt`] = `small ${i}\n`;
+    writeTree(repo, files);
+    sluiceOk(repo, 'add', 'data');
+    sluiceOk(repo, 'push');
+    rmSync(join(repo, '.dvc', 'cache'), { recursive: true, force: true });
+    rmSync(join(repo, 'data'), { recursive: true });
+    // A killed pull's spare copies are cleared by the next pull.
+    const stale = join(repo, '.dvc', 'tmp', 'sluice', 'spares');
+    writeTree(stale, { '.left.123.abc1.tmp': 'left by a killed pull' });
+    expect(sluiceOk(repo, 'pull').stdout).toContain('301 files fetched');
+    for (const [path, content] of Object.entries(files)) {
+      expect(readFileSync(join(repo, path), 'utf8')).toBe(content);
+      expect(statSync(join(repo, path)).mode & 0o777).toBe(0o644);
+    }
+    expect(existsSync(stale)).toBe(false);
+    expect(sluiceOk(repo, 'status').stdout).toContain('up to date');
+  });
+
   it('pulls a large file into the workspace as a copy made while it was verified', () => {
     const { repo, storage } = repoWithRemote();
     const content = randomBytes(17 * 1024 * 1024 + 77);
@@ -102,6 +123,7 @@ describe('local remote fast paths', () => {
       expect(statSync(abs).ino).not.toBe(statSync(objectPath(cache, oid)).ino);
     }
     expect(readdirSync(cacheFolder)).toEqual([oid.slice(2)]);
+    expect(existsSync(join(repo, '.dvc', 'tmp', 'sluice', 'spares'))).toBe(false);
     expect(sluiceOk(repo, 'status').stdout).toContain('up to date');
 
     // With the workspace already right, the spare copy is not used and not left behind.

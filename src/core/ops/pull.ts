@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Repo } from '../repo/repo.js';
 import { checkout, type CheckoutResult } from './checkout.js';
 import { fetch } from './fetch.js';
@@ -20,13 +21,18 @@ export interface PullResult {
  * `sluice pull`: fetch, then check the workspace out. Where files are placed as copies, each
  * download whose workspace file is missing is copied a second time while it is fetched (in the
  * thread pool, side by side with the others), and the checkout renames that copy into place
- * instead of copying each object again, one after the other, once all are fetched.
+ * instead of copying each object again, one after the other, once all are fetched. The copies
+ * wait in `.dvc/tmp/sluice/spares`, on the workspace's file system; what a killed pull left
+ * there goes at the next one (the repo lock keeps two pulls apart).
  */
 export async function pull(repo: Repo, options: PullOptions): Promise<PullResult> {
   let fetched: TransferReport;
   let result: CheckoutResult;
-  const spareCopies = (path: string): boolean => !existsSync(repo.abs(path));
+  const spares = join(repo.tmpDir, 'sluice', 'spares');
+  rmSync(spares, { recursive: true, force: true });
   try {
+    if (repo.linker.placesCopies) mkdirSync(spares, { recursive: true });
+    const spareCopies = { dir: spares, wanted: (path: string) => !existsSync(repo.abs(path)) };
     fetched = await fetch(repo, {
       ...options,
       ...(repo.linker.placesCopies ? { spareCopies } : {}),
@@ -38,6 +44,7 @@ export async function pull(repo: Repo, options: PullOptions): Promise<PullResult
     });
   } finally {
     repo.linker.discardSpares();
+    rmSync(spares, { recursive: true, force: true });
   }
   const filesIn = (shown: string): number => {
     if (!shown.endsWith('/')) return 1;

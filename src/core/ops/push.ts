@@ -1,15 +1,21 @@
 import type { Repo } from '../repo/repo.js';
 import { collectUsedOutputs, type CollectOptions, type UsedOutput } from '../remote/objects.js';
 import { openRemote } from '../remote/remotes.js';
-import { pushObjects, syncRunCache, type SyncProgress, type SyncResult } from '../remote/sync.js';
+import {
+  pushObjects,
+  syncRunCache,
+  type SpareCopies,
+  type SyncProgress,
+  type SyncResult,
+} from '../remote/sync.js';
 
 export interface TransferOptions extends CollectOptions {
   remote?: string;
   jobs?: number;
   runCache?: boolean;
   progress?: SyncProgress;
-  /** Which downloads also leave a copy for the checkout that follows (see `SyncOptions`). */
-  spareCopies?: (path: string) => boolean;
+  /** Downloads that also leave a copy for the checkout that follows (see `SyncOptions`). */
+  spareCopies?: SpareCopies;
 }
 
 export interface TransferReport extends SyncResult {

@@ -43,11 +43,17 @@ export interface SyncProgress {
 export interface SyncOptions {
   jobs: number;
   progress?: SyncProgress;
-  /**
-   * Which downloads also leave a verified copy for the checkout that follows (`pull`), offered
-   * to the repo's linker (see `downloadObject`): asked with the workspace path of each object.
-   */
-  spareCopies?: (path: string) => boolean;
+  /** Downloads that also leave a copy for the checkout that follows (see SpareCopies). */
+  spareCopies?: SpareCopies;
+}
+
+/**
+ * Second copies of downloads, which `pull`'s checkout renames into the workspace (see
+ * `downloadObject`): made in `dir`, for the objects whose workspace path is `wanted`.
+ */
+export interface SpareCopies {
+  dir: string;
+  wanted(path: string): boolean;
 }
 
 const RETRIES = 3;
@@ -375,7 +381,11 @@ export async function fetchObjects(
   const limit = pLimit(Math.max(1, options.jobs));
   const madeDirs = new Set<string>(); // cache folders made once, not once per object
   const fetchOne = async (item: PlanItem): Promise<void> => {
-    const spare = options.spareCopies?.(item.path) === true;
+    const spares = options.spareCopies;
+    const spare =
+      spares !== undefined && spares.wanted(item.path) && !item.oid.endsWith('.dir')
+        ? tempNameFor(join(spares.dir, item.oid))
+        : undefined;
     const outcome = await downloadObject(repo, storage, item, madeDirs, spare);
     if (outcome.ok) {
       result.transferred += 1;
@@ -425,8 +435,8 @@ type DownloadOutcome =
   | { ok: false; missing: false; reason: string };
 
 /**
- * Downloads one object into the cache, verified. With `spareCopy`, a backend that can write a
- * second copy on the side (see `HashingDownloads`) does, and once the object is in the cache
+ * Downloads one object into the cache, verified. Given a `spare` path, a backend that can write
+ * a second copy on the side (see `HashingDownloads`) does, and once the object is in the cache
  * that copy is offered to the linker: `pull`'s checkout then renames it into the workspace
  * instead of copying the object again, one file after the other, after all the downloads.
  */
@@ -435,7 +445,7 @@ async function downloadObject(
   storage: RemoteStorage,
   item: PlanItem,
   madeDirs?: Set<string>,
-  spareCopy = false,
+  spare?: string,
 ): Promise<DownloadOutcome> {
   const final = repo.odb.oidPath(item.oid, item.name);
   const folder = dirname(final);
@@ -444,7 +454,6 @@ async function downloadObject(
     madeDirs?.add(folder);
   }
   const temp = tempNameFor(final);
-  const spare = spareCopy && !item.oid.endsWith('.dir') ? tempNameFor(final) : undefined;
   const removeSpare = (): Promise<void> =>
     spare === undefined ? Promise.resolve() : rm(spare, { force: true });
   try {
