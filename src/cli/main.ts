@@ -2,6 +2,11 @@
 import { rememberedAnswer } from '../core/repo/rememberedAnswer.js';
 import { exitWhenFlushed } from './exitFlushed.js';
 
+// A reader that goes away (`sluice status | head -1`) ends the command quietly, as in git.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(141);
+});
+
 // Before the CLI's modules load (tens of milliseconds): a read-only command whose remembered
 // answer still holds (see rememberedAnswer.ts) is answered without loading them at all, and a
 // `status` of a large folder starts stamping it on a helper thread meanwhile.

@@ -30,10 +30,6 @@ export async function main(argv: string[]): Promise<number> {
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
 
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(141);
-});
-
 const argv = process.argv.slice(2);
 // A read-only command's run is watched, so that its answer can stand for the next run's while
 // nothing it read changes (see answerRecorder.ts).
