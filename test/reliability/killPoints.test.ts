@@ -532,8 +532,8 @@ describe('kill at any point', () => {
       id: '10-kill-points',
       title: 'Kill at any point',
       body: `Each command ran on a project of 300 small files in 6 folders plus files of 2 MB and
-1.5 MB, a 3-stage pipeline of node scripts (prepare, featurize, train) and a local-folder
-remote. It was first run uninterrupted (two at once, as the kill points run) to measure its
+1.5 MB, a 3-stage pipeline of node scripts (prepare, featurize, train, each writing its files
+under a temporary name and renaming them) and a local-folder remote. It was first run uninterrupted (two at once, as the kill points run) to measure its
 duration and count the calls that change the filesystem (write, rename, copy, mkdir, chmod,
 unlink…, counted by a preload, \`test/reliability/killHook.mjs\`). Then it was SIGKILLed (its
 whole process group, stage commands included), each time on a fresh copy of the starting state,

@@ -46,31 +46,37 @@ export function dataFiles(seed: number, count = 300): Record<string, Buffer> {
 
 /**
  * A 3-stage pipeline of node scripts: prepare (data/ → prepared/), featurize (prepared/ →
- * features.bin, about 1 MB), train (features.bin → model.bin + metrics.json).
+ * features.bin, about 1 MB), train (features.bin → model.bin + metrics.json). The scripts
+ * write each file under a temporary name and rename it, as a careful training script does:
+ * a kill in the middle of a stage command's own write would otherwise leave a half-written
+ * output, which is the script's doing, not Sluice's, and the kill-point suite checks Sluice.
  */
 export const pipelineFiles: Record<string, string> = {
-  'src/prepare.mjs': `import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+  'src/prepare.mjs': `import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+const write = (path, data) => { writeFileSync(path + '.tmp', data); renameSync(path + '.tmp', path); };
 mkdirSync('prepared', { recursive: true });
 for (const part of readdirSync('data').sort()) {
   const rows = readdirSync('data/' + part).sort().map((f) => readFileSync('data/' + part + '/' + f, 'utf8'));
-  writeFileSync('prepared/' + part + '.txt', rows.join('\\n').toUpperCase());
+  write('prepared/' + part + '.txt', rows.join('\\n').toUpperCase());
 }
 `,
-  'src/featurize.mjs': `import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+  'src/featurize.mjs': `import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+const write = (path, data) => { writeFileSync(path + '.tmp', data); renameSync(path + '.tmp', path); };
 const chunks = [];
 for (const f of readdirSync('prepared').sort()) {
   let h = readFileSync('prepared/' + f);
   for (let i = 0; i < 8192; i += 1) { h = createHash('sha256').update(h).digest(); chunks.push(h); }
 }
-writeFileSync('features.bin', Buffer.concat(chunks).subarray(0, 1024 * 1024));
+write('features.bin', Buffer.concat(chunks).subarray(0, 1024 * 1024));
 `,
-  'src/train.mjs': `import { readFileSync, writeFileSync } from 'node:fs';
+  'src/train.mjs': `import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+const write = (path, data) => { writeFileSync(path + '.tmp', data); renameSync(path + '.tmp', path); };
 const f = readFileSync('features.bin');
 let sum = 0;
 for (const b of f) sum = (sum + b) % 1000003;
-writeFileSync('model.bin', Buffer.concat([f.subarray(0, 300000), Buffer.from(String(sum))]));
-writeFileSync('metrics.json', JSON.stringify({ sum, bytes: f.length }) + '\\n');
+write('model.bin', Buffer.concat([f.subarray(0, 300000), Buffer.from(String(sum))]));
+write('metrics.json', JSON.stringify({ sum, bytes: f.length }) + '\\n');
 `,
   'dvc.yaml': `stages:
   prepare:
