@@ -31,12 +31,11 @@ export async function pull(repo: Repo, options: PullOptions): Promise<PullResult
   const spares = join(repo.tmpDir, 'sluice', 'spares');
   rmSync(spares, { recursive: true, force: true });
   try {
-    if (repo.linker.placesCopies) mkdirSync(spares, { recursive: true });
-    const spareCopies = { dir: spares, wanted: (path: string) => !existsSync(repo.abs(path)) };
-    fetched = await fetch(repo, {
-      ...options,
-      ...(repo.linker.placesCopies ? { spareCopies } : {}),
-    });
+    const spareCopies = repo.linker.placesCopies
+      ? { dir: spares, wanted: (path: string) => !existsSync(repo.abs(path)) }
+      : undefined;
+    if (spareCopies !== undefined) mkdirSync(spares, { recursive: true });
+    fetched = await fetch(repo, { ...options, ...(spareCopies ? { spareCopies } : {}) });
     result = checkout(repo, options.targets ?? [], {
       cwd: options.cwd,
       force: options.force === true,

@@ -17,13 +17,13 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomicSync } from '../fs/atomicWrite.js';
-import { findRoot, DVC_DIR } from './repoPaths.js';
+import { DVC_DIR, findRoot, repoLockFile } from './repoPaths.js';
 import {
   answerableCommand,
   answerFile,
   answerKey,
   FORMAT_VERSION,
-  signatureOf,
+  signatureOfStats,
   type Answer,
   type FolderWitness,
   type StoredAnswer,
@@ -42,22 +42,25 @@ function activate(recorder: AnswerRecorder): void {
 
 /**
  * Runs `stamp`, which hashes the workspace folder `absDir` and answers with its stamp, with the
- * reads inside the folder unwatched: the stamp is the folder's witness instead. A `large` folder
- * is checked with the helper thread (folderStamp, keeping its entries in `listingFile`).
+ * reads inside the folder unwatched: the stamp is the folder's witness instead. A large folder,
+ * one with a `listingFile`, is checked with the helper thread (folderStamp); the files of a
+ * small one are witnesses themselves.
  */
 export function witnessFolder<T>(
   absDir: string,
   relDir: string,
-  listingFile: string,
-  stamp: () => { result: T; digest: string; large: boolean },
+  stamp: () => { result: T; digest: string; listingFile?: string },
 ): T {
   const recorder = active;
   if (recorder === undefined) return stamp().result;
   recorder.paused += 1;
   try {
-    const { result, digest, large } = stamp();
-    if (large) recorder.largeFolders.set(absDir, [absDir, relDir, digest, listingFile]);
-    else recorder.smallFolders.add(absDir);
+    const { result, digest, listingFile } = stamp();
+    if (listingFile !== undefined) {
+      recorder.largeFolders.set(absDir, [absDir, relDir, digest, listingFile]);
+    } else {
+      recorder.smallFolders.add(absDir);
+    }
     return result;
   } finally {
     recorder.paused -= 1;
@@ -97,6 +100,17 @@ const WRITES = [
 ] as const;
 const WRITES_TWO = ['copyFile', 'cp', 'rename'] as const;
 
+/** child_process functions: a run that starts a process is not remembered. */
+const PROCESS_FUNCTIONS = [
+  'exec',
+  'execFile',
+  'execFileSync',
+  'execSync',
+  'fork',
+  'spawn',
+  'spawnSync',
+] as const;
+
 /**
  * Watches one run of an answerable command (see the top of this file). `start` before the
  * command, `finish` with what it printed once it is over.
@@ -111,8 +125,9 @@ export class AnswerRecorder {
   private readonly restores: (() => void)[] = [];
   /** Where Sluice and DVC keep state: writes there change no answer. */
   private readonly tmpDir: string;
-  /** Sluice's own state: how fast an answer comes, not what it is; not a witness. */
-  private readonly ownState: string[];
+  /** Sluice's own state, and its lock: how fast an answer comes, not what it is; no witness. */
+  private readonly stateDir: string;
+  private readonly lockFile: string;
   private readonly buildDir = dirname(fileURLToPath(import.meta.url));
 
   private constructor(
@@ -121,7 +136,8 @@ export class AnswerRecorder {
     private readonly key: string,
   ) {
     this.tmpDir = join(root, DVC_DIR, 'tmp');
-    this.ownState = [this.tmpDir, join(this.tmpDir, 'sluice'), join(this.tmpDir, 'sluice.lock')];
+    this.stateDir = join(this.tmpDir, 'sluice');
+    this.lockFile = repoLockFile(this.tmpDir);
   }
 
   /** A recorder for this command line, or undefined when its answer is not to be remembered. */
@@ -166,10 +182,9 @@ export class AnswerRecorder {
     const require = createRequire(import.meta.url);
     const processes = require('node:child_process') as Record<string, AnyFunction>;
     const net = require('node:net') as typeof Net;
-    for (const name of ['exec', 'execFile', 'execFileSync', 'execSync', 'fork', 'spawn']) {
+    for (const name of PROCESS_FUNCTIONS) {
       this.wrap(processes, name, () => (this.spoiled = true));
     }
-    this.wrap(processes, 'spawnSync', () => (this.spoiled = true));
     this.wrap(net.Socket.prototype as unknown as Record<string, AnyFunction>, 'connect', () => {
       this.spoiled = true;
     });
@@ -206,7 +221,7 @@ export class AnswerRecorder {
       for (const path of witnesses) {
         const stats = fs.statSync(path, { throwIfNoEntry: false });
         if (stats !== undefined && (stats.mtimeMs >= newest || stats.ctimeMs >= newest)) return;
-        paths.push([path, signatureOf(path)]);
+        paths.push([path, signatureOfStats(stats)]);
       }
       const stored: StoredAnswer = {
         version: FORMAT_VERSION,
@@ -252,10 +267,8 @@ export class AnswerRecorder {
       return;
     }
     // The CLI's own code is witnessed by the build's signature.
-    const [tmpDir, stateDir, lockFile] = this.ownState;
-    if (abs === tmpDir || abs === lockFile || within(abs, stateDir) || within(abs, this.buildDir)) {
-      return;
-    }
+    if (abs === this.tmpDir || abs === this.lockFile || within(abs, this.stateDir)) return;
+    if (within(abs, this.buildDir)) return;
     this.paths.add(abs);
   }
 

@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DVC_DIR, findRoot } from './repoPaths.js';
+import { DVC_DIR, findRoot, repoLockFile } from './repoPaths.js';
 
 /** What a run printed, and how it ended. */
 export interface Answer {
@@ -88,7 +88,11 @@ export function answerKey(argv: readonly string[], cwd: string): string | undefi
  * asking for nanoseconds as bigints made the check of a 100-stage pipeline half as slow again.
  */
 export function signatureOf(path: string): string {
-  const stats = fs.statSync(path, { throwIfNoEntry: false });
+  return signatureOfStats(fs.statSync(path, { throwIfNoEntry: false }));
+}
+
+/** signatureOf, from a stat already made. */
+export function signatureOfStats(stats: fs.Stats | undefined): string {
   if (stats === undefined) return '-';
   return `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}:${stats.mode}`;
 }
@@ -110,7 +114,7 @@ export async function rememberedAnswer(
     const root = command === undefined ? undefined : findRoot(cwd);
     if (command === undefined || root === undefined) return undefined;
     // Another process at work (or a lock left by a killed one): the command waits as usual.
-    if (fs.existsSync(join(root, DVC_DIR, 'tmp', 'sluice.lock'))) return undefined;
+    if (fs.existsSync(repoLockFile(join(root, DVC_DIR, 'tmp')))) return undefined;
     const stored = JSON.parse(fs.readFileSync(answerFile(root, command), 'utf8')) as StoredAnswer;
     if (stored.version !== FORMAT_VERSION || stored.key !== answerKey(argv, cwd)) {
       return undefined;

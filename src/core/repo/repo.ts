@@ -13,7 +13,7 @@ import { SHARED_STAMP_MIN_FILES, startStampHelper } from '../workspace/folderSta
 import type { HashContext } from '../workspace/hashPath.js';
 import { DEFAULT_LOCK_WAIT_SECONDS, LOCK_TOKEN_ENV, RepoLock } from './repoLock.js';
 
-import { DVC_DIR, findRoot, hashCacheFile } from './repoPaths.js';
+import { DVC_DIR, findRoot, hashCacheFile, repoLockFile } from './repoPaths.js';
 
 export { DVC_DIR, findRoot };
 
@@ -63,7 +63,7 @@ export class Repo {
     this.parseCache = new ParseCache(join(this.tmpDir, 'sluice', 'parsed'));
     this.ignore = new DvcIgnore(root);
     this.links = new LinkRecord(join(this.tmpDir, 'sluice', 'links.json'));
-    this.lockFile = new RepoLock(join(this.tmpDir, 'sluice.lock'));
+    this.lockFile = new RepoLock(repoLockFile(this.tmpDir));
   }
 
   static async open(cwd: string, options: OpenOptions = {}): Promise<Repo> {

@@ -19,6 +19,11 @@ export function findRoot(cwd: string): string | undefined {
   }
 }
 
+/** Sluice's repo lock (see RepoLock) in a repo's `.dvc/tmp`: DVC's lock is a file of its own. */
+export function repoLockFile(tmpDir: string): string {
+  return join(tmpDir, 'sluice.lock');
+}
+
 /** The hash cache's file (see HashCache) in a repo's `.dvc/tmp`. */
 export function hashCacheFile(tmpDir: string): string {
   return join(tmpDir, 'sluice', 'hashes');

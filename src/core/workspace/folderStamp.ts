@@ -42,11 +42,8 @@ export function folderStamp(
   options: StampOptions = {},
 ): string {
   const { share, listingFile } = options;
-  const kept = keptStamps.get(earlyKey(absDir, relDir));
-  if (kept !== undefined) {
-    keptStamps.delete(earlyKey(absDir, relDir));
-    return kept;
-  }
+  const kept = takeKeptStamp(absDir, relDir);
+  if (kept !== undefined) return kept;
   const early = takeEarlyJob(absDir, relDir);
   if (early !== undefined) {
     const stamp = early.finish(share);
@@ -318,6 +315,14 @@ const keptStamps = new Map<string, string>();
  */
 export function keepStamp(absDir: string, relDir: string, stamp: string): void {
   keptStamps.set(earlyKey(absDir, relDir), stamp);
+}
+
+function takeKeptStamp(absDir: string, relDir: string): string | undefined {
+  if (keptStamps.size === 0) return undefined;
+  const key = earlyKey(absDir, relDir);
+  const stamp = keptStamps.get(key);
+  keptStamps.delete(key);
+  return stamp;
 }
 
 function earlyKey(absDir: string, relDir: string): string {

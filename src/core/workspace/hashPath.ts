@@ -83,34 +83,39 @@ export function hashPath(
     };
   }
   // A remembered answer knows the folder by its stamp, not by the reads inside it.
-  const listingFile = ctx.hashCache.listingFile(repoRelPath);
-  return witnessFolder(absPath, repoRelPath, listingFile, () =>
-    hashFolder(ctx, absPath, repoRelPath, name, options, listingFile),
+  return witnessFolder(absPath, repoRelPath, () =>
+    hashFolder(ctx, absPath, repoRelPath, name, options),
   );
 }
 
-/** hashPath of a folder, with the folder's stamp (see walk.ts) as it is now. */
+/**
+ * hashPath of a folder, with the folder's stamp (see walk.ts) as it is now, and for a large
+ * folder (stamped with the helper thread) the file that keeps its listings.
+ */
 function hashFolder(
   ctx: HashContext,
   absPath: string,
   repoRelPath: string,
   name: HashName,
   options: HashPathOptions,
-  listingFile: string,
-): { result: PathHash; digest: string; large: boolean } {
+): { result: PathHash; digest: string; listingFile?: string } {
   // What the folder was when last hashed: a walk giving the same stamp answers a status.
   const previous =
     options.listing === false ? ctx.hashCache.dirStamp(repoRelPath, name) : undefined;
   // A large folder: its stamp alone, with a helper thread, answers a no-op.
   if (previous !== undefined && previous.nfiles >= SHARED_STAMP_MIN_FILES) {
+    const listingFile = ctx.hashCache.listingFile(repoRelPath);
     if (folderStamp(absPath, repoRelPath, ctx.ignore, { listingFile }) === previous.digest) {
-      return { result: unchangedFolder(previous), digest: previous.digest, large: true };
+      return { result: unchangedFolder(previous), digest: previous.digest, listingFile };
     }
   }
   const walked: WalkedFile[] = [];
   const digest = walkFiles(absPath, repoRelPath, ctx.ignore, (file) => walked.push(file));
-  const large = walked.length >= SHARED_STAMP_MIN_FILES;
-  if (previous?.digest === digest) return { result: unchangedFolder(previous), digest, large };
+  const large =
+    walked.length >= SHARED_STAMP_MIN_FILES
+      ? { listingFile: ctx.hashCache.listingFile(repoRelPath) }
+      : {};
+  if (previous?.digest === digest) return { result: unchangedFolder(previous), digest, ...large };
   const files: HashedFile[] = [];
   let size = 0;
   for (const file of walked) {
@@ -130,7 +135,7 @@ function hashFolder(
     files,
     dirObject,
   };
-  return { result, digest, large };
+  return { result, digest, ...large };
 }
 
 function unchangedFolder(stamp: DirStamp): PathHash {
