@@ -2,6 +2,79 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+/**
+ * Functions of node:fs that change files. In src/, only the modules listed in
+ * `FS_WRITERS_ALLOWED` may import them: every change to the workspace goes through
+ * src/core/fs/guardedWorkspace.ts (see CONTRIBUTING.md, "The guarded path").
+ */
+const FS_MUTATORS = [
+  'appendFile',
+  'appendFileSync',
+  'chmod',
+  'chmodSync',
+  'copyFile',
+  'copyFileSync',
+  'cp',
+  'cpSync',
+  'createWriteStream',
+  'link',
+  'linkSync',
+  'mkdir',
+  'mkdirSync',
+  'open',
+  'openSync',
+  'rename',
+  'renameSync',
+  'rm',
+  'rmSync',
+  'rmdir',
+  'rmdirSync',
+  'symlink',
+  'symlinkSync',
+  'truncate',
+  'truncateSync',
+  'unlink',
+  'unlinkSync',
+  'writeFile',
+  'writeFileSync',
+];
+
+/** The modules that may change files themselves, each because it never writes the workspace. */
+const FS_WRITERS_ALLOWED = [
+  // The guarded path itself, and the atomic write it is built on.
+  'src/core/fs/guardedWorkspace.ts',
+  'src/core/fs/atomicWrite.ts',
+  // The cache: objects, links placed at paths the guarded path resolved, and Sluice's own state
+  // in .dvc/tmp.
+  'src/core/cache/*.ts',
+  'src/core/hash/hashFile.ts',
+  'src/core/pipeline/runCache.ts',
+  'src/core/pipeline/reproState.ts',
+  'src/core/workspace/folderListing.ts',
+  'src/core/repo/*.ts',
+  'src/core/config/config.ts',
+  'src/core/ops/init.ts',
+  'src/core/ops/gc.ts',
+  // Downloads into the cache and .dvc/tmp, temporary clones, and remotes.
+  'src/core/ops/importUrl.ts',
+  'src/core/ops/pull.ts',
+  'src/core/ops/externalRepo.ts',
+  'src/core/remote/**/*.ts',
+  // `sluice get`, `plots --out`, `ui --export` and the demo write where the user names, not into
+  // a repository's workspace.
+  'src/core/ops/importRepo.ts',
+  'src/cli/commands/plots.ts',
+  'src/web/export.ts',
+  'src/demo/*.ts',
+];
+
+const fsRestriction = (name) => ({
+  name,
+  importNames: FS_MUTATORS,
+  message:
+    'Change workspace files through repo.workspace (src/core/fs/guardedWorkspace.ts); see CONTRIBUTING.md.',
+});
+
 export default tseslint.config(
   {
     ignores: [
@@ -28,6 +101,31 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: FS_WRITERS_ALLOWED,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['node:fs', 'node:fs/promises', 'fs', 'fs/promises'].map(fsRestriction),
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportNamespaceSpecifier[parent.source.value=/^(node:)?fs(\\/promises)?$/]',
+          message:
+            'Import the reading functions of node:fs by name; changes go through repo.workspace.',
+        },
+        {
+          selector: 'ImportDefaultSpecifier[parent.source.value=/^(node:)?fs(\\/promises)?$/]',
+          message:
+            'Import the reading functions of node:fs by name; changes go through repo.workspace.',
+        },
       ],
     },
   },

@@ -21,6 +21,7 @@ export type SluiceErrorCode =
   | 'SCM'
   | 'REMOTE'
   | 'NO_SPACE'
+  | 'UNSAVED'
   | 'FAILED';
 
 /** Exit codes as DVC uses them (dvc/cli/__init__.py). */
@@ -68,6 +69,9 @@ function defaultExitCode(code: SluiceErrorCode): number {
       return EXIT.notARepo;
     case 'BAD_ARGUMENTS':
       return EXIT.badArguments;
+    // DVC's exit code for a checkout that refuses to remove unsaved files.
+    case 'UNSAVED':
+      return EXIT.unexpected;
     default:
       return EXIT.failure;
   }

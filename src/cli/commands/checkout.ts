@@ -25,15 +25,18 @@ export function registerCheckout(program: Command): void {
       const { renderCheckoutLines, summarizeChanges } = await import('../render/statusText.js');
       const { fileProgress } = await import('../progress.js');
       const bar = fileProgress(repo, 'Checking out', ctx.ui.isTTY);
+      const { unlessUnsavedKept } = await import('../prompt.js');
       const result = await repo
         .withLock(() =>
-          Promise.resolve(
-            checkout(repo, targets, {
-              cwd: ctx.cwd,
-              force: flags.force === true,
-              relink: flags.relink === true,
-              allowMissing: flags.allowMissing === true,
-            }),
+          unlessUnsavedKept(flags.force === true, (force) =>
+            Promise.resolve(
+              checkout(repo, targets, {
+                cwd: ctx.cwd,
+                force,
+                relink: flags.relink === true,
+                allowMissing: flags.allowMissing === true,
+              }),
+            ),
           ),
         )
         .finally(() => bar.finish());

@@ -28,14 +28,17 @@ export function registerPull(program: Command): void {
       const { checkoutFailureError } = await import('../../core/ops/checkout.js');
       const { renderCheckoutLines, summarizeChanges } = await import('../render/statusText.js');
       const bar = progressFor(ctx, 'Fetching');
+      const { unlessUnsavedKept } = await import('../prompt.js');
       const result = await repo
         .withLock(() =>
-          pull(repo, {
-            ...transferOptions(ctx, targets, flags),
-            progress: bar.progress,
-            force: flags.force === true,
-            allowMissing: flags.allowMissing === true,
-          }),
+          unlessUnsavedKept(flags.force === true, (force) =>
+            pull(repo, {
+              ...transferOptions(ctx, targets, flags),
+              progress: bar.progress,
+              force,
+              allowMissing: flags.allowMissing === true,
+            }),
+          ),
         )
         .finally(bar.finish);
       const { fetched, checkout, counts } = result;

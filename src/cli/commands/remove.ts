@@ -10,11 +10,19 @@ export function registerRemove(program: Command): void {
     )
     .argument('<targets...>', '.dvc files or stages')
     .option('--outs', 'also delete the outputs from the workspace')
-    .action(async (targets: string[], flags: { outs?: boolean }, command: Command) => {
-      const ctx = contextOf(command);
-      const repo = await openRepo(ctx, command);
-      const { remove } = await import('../../core/ops/remove.js');
-      await repo.withLock(() => remove(repo, targets, { cwd: ctx.cwd, outs: flags.outs === true }));
-      await gitHint(ctx, repo, []);
-    });
+    .option('-f, --force', 'with --outs: delete files whose content is not in the cache too')
+    .action(
+      async (targets: string[], flags: { outs?: boolean; force?: boolean }, command: Command) => {
+        const ctx = contextOf(command);
+        const repo = await openRepo(ctx, command);
+        const { remove } = await import('../../core/ops/remove.js');
+        const { unlessUnsavedKept } = await import('../prompt.js');
+        await repo.withLock(() =>
+          unlessUnsavedKept(flags.force === true, (force) =>
+            remove(repo, targets, { cwd: ctx.cwd, outs: flags.outs === true, force }),
+          ),
+        );
+        await gitHint(ctx, repo, []);
+      },
+    );
 }

@@ -201,6 +201,24 @@ export class ObjectStore {
   }
 
   /** Stores bytes (a `.dir` listing) under the given oid. */
+  /**
+   * Stores a legacy (`md5-dos2unix`) object: it keeps its legacy name and location and holds the
+   * file's raw bytes.
+   */
+  addLegacyCopy(source: string, oid: string): void {
+    const target = this.oidPath(oid, 'md5-dos2unix');
+    mkdirSync(dirname(target), { recursive: true });
+    const temp = tempNameFor(target);
+    try {
+      copyFileSync(source, temp);
+      chmodSync(temp, 0o444);
+      renameSync(temp, target);
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw error;
+    }
+  }
+
   addBytes(oid: string, data: Buffer | string, name: HashName = 'md5'): void {
     const final = this.oidPath(oid, name);
     if (this.exists(oid, name)) return;

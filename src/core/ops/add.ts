@@ -1,6 +1,7 @@
-import { chmodSync, cpSync, existsSync, lstatSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import { errnoCode, SluiceError } from '../errors.js';
+import { workspacePathProblem } from '../fs/guardedWorkspace.js';
 import type { Repo } from '../repo/repo.js';
 import { addIgnoreEntry } from '../scm/gitignore.js';
 import { newEntry, readRecordedState, writeStateInto, type EntryObject } from '../stage/entries.js';
@@ -43,7 +44,7 @@ export async function add(repo: Repo, targets: string[], options: AddOptions): P
       const source = resolve(options.cwd, target);
       const dest = repo.rel(options.out, options.cwd);
       if (!existsSync(source)) throw missing(target, source);
-      cpSync(source, repo.abs(dest), { recursive: true, force: true });
+      repo.workspace.copyIn(source, dest);
       return dest;
     }
     return checkTarget(repo, target, options.cwd);
@@ -58,7 +59,7 @@ export async function add(repo: Repo, targets: string[], options: AddOptions): P
   const ignored = repo.git === null ? new Set<string>() : await repo.git.isIgnored(paths);
   for (const repoPath of paths) {
     if (ignored.has(repoPath)) continue;
-    const gitignore = addIgnoreEntry(repo.root, repoPath);
+    const gitignore = addIgnoreEntry(repo.workspace, repoPath);
     if (gitignore !== undefined && !result.gitFiles.includes(gitignore))
       result.gitFiles.push(gitignore);
   }
@@ -82,13 +83,7 @@ function checkTarget(repo: Repo, target: string, cwd: string): string {
       hint: 'use `sluice add PATH -o OUT` to copy it in, or `sluice import-url`',
     });
   }
-  if (
-    repoPath === '' ||
-    repoPath === '.dvc' ||
-    repoPath.startsWith('.dvc/') ||
-    repoPath === '.git' ||
-    repoPath.startsWith('.git/')
-  ) {
+  if (workspacePathProblem(repoPath) !== undefined) {
     throw new SluiceError(
       'BAD_PATH',
       `cannot add '${target}': it is part of the repository's own metadata`,
@@ -298,21 +293,21 @@ function relinkAfterAdd(
   name: HashName,
 ): void {
   const preferred = repo.linker.preferred;
-  const abs = repo.abs(repoPath);
+  const ws = repo.workspace;
   if (preferred === 'copy' || preferred === 'reflink') {
     // The copy stays; DVC leaves an executable as 0644 plus the owner's exec bit.
-    if (!isDir && isexec) chmodSync(abs, EXEC_MODE);
+    if (!isDir && isexec) ws.chmod(repoPath, EXEC_MODE);
     return;
   }
   if (!isDir) {
-    repo.linker.link(repo.odb.oidPath(oid, name), abs, isexec);
+    const abs = ws.placeObject(repo.linker, repo.odb.oidPath(oid, name), repoPath, isexec);
     repo.hashCache.set(repoPath, statSync(abs), oid, name);
     return;
   }
   const entries = repo.odb.readDir(oid, name) ?? [];
   for (const entry of entries) {
-    const target = `${abs}/${entry.relpath}`;
-    repo.linker.link(repo.odb.oidPath(entry.md5, name), target, false);
-    repo.hashCache.set(`${repoPath}/${entry.relpath}`, statSync(target), entry.md5, name);
+    const target = `${repoPath}/${entry.relpath}`;
+    const abs = ws.placeObject(repo.linker, repo.odb.oidPath(entry.md5, name), target, false);
+    repo.hashCache.set(target, statSync(abs), entry.md5, name);
   }
 }

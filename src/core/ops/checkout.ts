@@ -1,12 +1,20 @@
-import { rmSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { SluiceError } from '../errors.js';
 import type { Repo } from '../repo/repo.js';
+import type { Output } from '../stage/stage.js';
 import { isInside, StageIndex, stagesForTargets } from '../stage/stageIndex.js';
 import { hashPath } from '../workspace/hashPath.js';
-import { checkoutOutput, type CheckoutFailure } from './outputState.js';
+import {
+  checkoutOutput,
+  planCheckout,
+  unsavedFilesError,
+  type CheckoutFailure,
+  type CheckoutPlan,
+} from './outputState.js';
 
 export interface CheckoutOptions {
   cwd: string;
+  /** Overwrite and delete workspace files whose content is in no cache. */
   force?: boolean;
   relink?: boolean;
   /** Skip outputs whose objects are not in the cache instead of failing. */
@@ -20,26 +28,41 @@ export interface CheckoutResult {
   failed: CheckoutFailure[];
 }
 
-/** `sluice checkout`: make the workspace match the metafiles, from the cache. */
+/**
+ * `sluice checkout`: make the workspace match the metafiles, from the cache. Every output is
+ * looked at first: unless `force`, a checkout that would overwrite or delete a file whose content
+ * is in no cache changes nothing and throws `UNSAVED`, listing them.
+ */
 export function checkout(repo: Repo, targets: string[], options: CheckoutOptions): CheckoutResult {
   const index = StageIndex.load(repo);
   const cwdRel = repo.rel(options.cwd);
   const stages = stagesForTargets(index, targets, cwdRel);
   const result: CheckoutResult = { modified: [], added: [], deleted: [], failed: [] };
+  const planned: Array<{ out: Output; plan: CheckoutPlan }> = [];
+  const unsaved: string[] = [];
   for (const stage of stages) {
     for (const out of stage.outs) {
-      const { change, failure } = checkoutOutput(repo, out, {
-        force: options.force === true,
-        relink: options.relink === true,
-      });
-      if (failure !== undefined) {
-        if (options.allowMissing !== true) result.failed.push(failure);
-        continue;
-      }
-      if (change === undefined) continue;
-      const shown = change.isDir ? `${change.path}/` : change.path;
-      (change.change === 'added' ? result.added : result.modified).push(shown);
+      const plan = planCheckout(repo, out);
+      planned.push({ out, plan });
+      unsaved.push(...plan.unsaved);
     }
+  }
+  const force = options.force === true;
+  if (!force && unsaved.length > 0) throw unsavedFilesError(repo, unsaved);
+  for (const { out, plan } of planned) {
+    const { change, failure } = checkoutOutput(
+      repo,
+      out,
+      { force, relink: options.relink === true },
+      plan,
+    );
+    if (failure !== undefined) {
+      if (options.allowMissing !== true) result.failed.push(failure);
+      continue;
+    }
+    if (change === undefined) continue;
+    const shown = change.isDir ? `${change.path}/` : change.path;
+    (change.change === 'added' ? result.added : result.modified).push(shown);
   }
   if (targets.length === 0) removeStaleLinks(repo, index, result);
   return result;
@@ -54,7 +77,16 @@ function removeStaleLinks(repo: Repo, index: StageIndex, result: CheckoutResult)
   for (const path of repo.links.paths()) {
     if (claimed.some((c) => c === path || isInside(path, c))) continue;
     const entry = repo.links.get(path);
-    const abs = repo.abs(path);
+    repo.links.forget(path);
+    // A record naming the repository, .git or .dvc (forged, or from a hostile metafile) is
+    // dropped, never acted on.
+    let abs: string;
+    try {
+      abs = repo.workspace.resolve(path);
+    } catch (error) {
+      if (error instanceof SluiceError && error.code === 'BAD_PATH') continue;
+      throw error;
+    }
     let unchanged = false;
     if (entry?.dirHash !== undefined) {
       unchanged =
@@ -67,9 +99,8 @@ function removeStaleLinks(repo: Repo, index: StageIndex, result: CheckoutResult)
         unchanged = false;
       }
     }
-    repo.links.forget(path);
     if (!unchanged) continue;
-    rmSync(abs, { recursive: true, force: true });
+    repo.workspace.remove(path, { recursive: true });
     result.deleted.push(entry?.dirHash !== undefined ? `${path}/` : path);
   }
 }

@@ -11,7 +11,7 @@ export async function ignoreOutputs(repo: Repo, repoPaths: string[]): Promise<st
   const changed: string[] = [];
   for (const path of repoPaths) {
     if (ignored.has(path)) continue;
-    const file = addIgnoreEntry(repo.root, path);
+    const file = addIgnoreEntry(repo.workspace, path);
     if (file !== undefined && !changed.includes(file)) changed.push(file);
   }
   return changed;

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname, posix } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { posix } from 'node:path';
 import { SluiceError } from '../errors.js';
 import type { Repo } from '../repo/repo.js';
 import { addIgnoreEntry, removeIgnoreEntry } from '../scm/gitignore.js';
@@ -40,16 +40,25 @@ export async function move(repo: Repo, src: string, dst: string, cwd: string): P
   if (entry === undefined) throw new SluiceError('FAILED', `cannot find '${src}' in '${oldFile}'`);
   entry.path = newDir === '' ? dstRel : posix.relative(newDir, dstRel);
 
-  mkdirSync(dirname(repo.abs(dstRel)), { recursive: true });
-  renameSync(repo.abs(srcRel), repo.abs(dstRel));
+  // Both ends are checked, and an existing destination is never replaced, before anything moves.
+  repo.workspace.resolve(srcRel);
+  repo.workspace.resolve(dstRel);
+  if (repo.workspace.lstat(dstRel) !== undefined) {
+    throw new SluiceError('ALREADY_EXISTS', `cannot move '${src}': '${dst}' already exists`, {
+      hint: 'move or remove the destination first, or choose another name',
+    });
+  }
+  const dstFolder = posix.dirname(dstRel);
+  if (dstFolder !== '.') repo.workspace.mkdir(dstFolder);
+  repo.workspace.rename(srcRel, dstRel);
   await saveDvcFile(repo, newFile, dvcFile.data, dvcFile.text);
-  if (renameFile) rmSync(repo.abs(oldFile), { force: true });
+  if (renameFile) repo.workspace.remove(oldFile);
   const changed = [newFile];
-  const removedIgnore = removeIgnoreEntry(repo.root, srcRel);
+  const removedIgnore = removeIgnoreEntry(repo.workspace, srcRel);
   if (removedIgnore !== undefined) changed.push(removedIgnore);
   const ignored = repo.git === null ? new Set<string>() : await repo.git.isIgnored([dstRel]);
   if (!ignored.has(dstRel)) {
-    const added = addIgnoreEntry(repo.root, dstRel);
+    const added = addIgnoreEntry(repo.workspace, dstRel);
     if (added !== undefined && !changed.includes(added)) changed.push(added);
   }
   repo.links.forget(srcRel);

@@ -1,17 +1,7 @@
-import {
-  chmodSync,
-  copyFileSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  type Stats,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
+import { lstatSync, statSync, type Stats } from 'node:fs';
+import { join, posix } from 'node:path';
 import { SluiceError } from '../errors.js';
-import { tempNameFor } from '../fs/atomicWrite.js';
+import { assertWorkspacePath } from '../fs/guardedWorkspace.js';
 import type { HashName } from '../hash/hashFile.js';
 import type { Repo } from '../repo/repo.js';
 import type { Output, RecordedState } from '../stage/stage.js';
@@ -266,7 +256,7 @@ export function storeInCache(repo: Repo, now: PathHash, abs: string, name: HashN
       repo.odb.addFile(abs, now.hash, hardlink);
     } else if (!repo.odb.exists(now.hash, name)) {
       // A legacy object keeps its legacy name and location; copy it there verbatim.
-      copyIntoLegacy(repo, abs, now.hash);
+      repo.odb.addLegacyCopy(abs, now.hash);
     }
     return;
   }
@@ -274,7 +264,7 @@ export function storeInCache(repo: Repo, now: PathHash, abs: string, name: HashN
     if (name === 'md5') {
       repo.odb.addFile(join(abs, file.relpath), file.md5, hardlink);
     } else if (!repo.odb.exists(file.md5, name)) {
-      copyIntoLegacy(repo, join(abs, file.relpath), file.md5);
+      repo.odb.addLegacyCopy(join(abs, file.relpath), file.md5);
     }
   }
   repo.odb.addBytes(now.hash, now.dirObject ?? '[]', name);
@@ -285,21 +275,6 @@ export function storeInCache(repo: Repo, now: PathHash, abs: string, name: HashN
 function markComplete(repo: Repo, oid: string, name: HashName): void {
   const ino = repo.odb.objectIno(oid, name);
   if (ino !== undefined) repo.hashCache.markDirComplete(oid, ino);
-}
-
-/** A legacy object keeps its legacy name and location; the object holds the raw bytes. */
-function copyIntoLegacy(repo: Repo, source: string, oid: string): void {
-  const target = repo.odb.oidPath(oid, 'md5-dos2unix');
-  mkdirSync(dirname(target), { recursive: true });
-  const temp = tempNameFor(target);
-  try {
-    copyFileSync(source, temp);
-    chmodSync(temp, 0o444);
-    renameSync(temp, target);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
 }
 
 export interface CheckoutChange {
@@ -313,20 +288,72 @@ export interface CheckoutFailure {
   reason: string;
 }
 
+/** An output's workspace path as hashed before a checkout, with the files it would lose. */
+export interface CheckoutPlan {
+  now: PathHash | undefined;
+  /** Repo-relative paths of workspace files a checkout would overwrite or delete whose content is in no cache. */
+  unsaved: string[];
+}
+
+/**
+ * Looks at what a checkout of `out` would replace: the workspace path as it is now, and the
+ * files among it whose content the cache does not hold (replacing those would lose them). A file
+ * whose content is in the cache (an earlier version, say) can always be checked out again.
+ */
+export function planCheckout(repo: Repo, out: Output): CheckoutPlan {
+  const recorded = out.recorded.hash;
+  if (recorded === undefined || !out.cache) return { now: undefined, unsaved: [] };
+  assertWritableOutput(repo, out.repoPath, recorded.value.endsWith('.dir'));
+  const now = hashPath(repo.hashContext, repo.abs(out.repoPath), out.repoPath, recorded.name);
+  if (now === undefined || now.hash === recorded.value) return { now, unsaved: [] };
+  const saved = (md5: string): boolean => repo.odb.exists(md5, recorded.name);
+  if (!now.isDir) return { now, unsaved: saved(now.hash) ? [] : [out.repoPath] };
+  let listed = new Map<string, string>();
+  if (recorded.value.endsWith('.dir')) {
+    // No listing, no checkout: the output fails as not in cache and nothing is touched.
+    if (!isInCache(repo, recorded)) return { now, unsaved: [] };
+    listed = new Map(
+      (repo.odb.readDir(recorded.value, recorded.name) ?? []).map((e) => [e.relpath, e.md5]),
+    );
+  }
+  const unsaved: string[] = [];
+  for (const file of now.files ?? []) {
+    if (listed.get(file.relpath) === file.md5 || saved(file.md5)) continue;
+    unsaved.push(`${out.repoPath}/${file.relpath}`);
+  }
+  return { now, unsaved };
+}
+
+/** The refusal of a checkout that would lose unsaved files, listing them (as DVC does). */
+export function unsavedFilesError(repo: Repo, unsaved: string[]): SluiceError {
+  const shown = unsaved.slice(0, 20).map((p) => repo.abs(p));
+  const more = unsaved.length > shown.length ? [`… and ${unsaved.length - shown.length} more`] : [];
+  return new SluiceError(
+    'UNSAVED',
+    [
+      "Can't remove the following unsaved files without confirmation. Use `--force` to force.",
+      ...shown,
+      ...more,
+    ].join('\n'),
+    { hint: 'save them first (`sluice add` or `sluice commit`), or rerun with -f to discard them' },
+  );
+}
+
 /**
  * Makes the workspace copy of an output match its record, linking from the cache. Objects are
- * checked before they are linked: a corrupt object is reported and never placed.
+ * checked before they are linked: a corrupt object is reported and never placed. Unless
+ * `force`, a file whose content is in no cache is never overwritten or deleted: the checkout
+ * refuses before it changes anything (`UNSAVED`).
  */
 export function checkoutOutput(
   repo: Repo,
   out: Output,
   options: { force: boolean; relink: boolean },
+  plan: CheckoutPlan = planCheckout(repo, out),
 ): { change?: CheckoutChange; failure?: CheckoutFailure } {
   const recorded = out.recorded.hash;
   if (recorded === undefined || !out.cache) return {};
-  assertWritableOutput(repo, out.repoPath, recorded.value.endsWith('.dir'));
-  const abs = repo.abs(out.repoPath);
-  const now = hashPath(repo.hashContext, abs, out.repoPath, recorded.name);
+  const { now } = plan;
   const isDir = recorded.value.endsWith('.dir');
   if (now !== undefined && now.hash === recorded.value && !options.relink) return {};
   if (!isInCache(repo, recorded)) {
@@ -337,18 +364,22 @@ export function checkoutOutput(
       },
     };
   }
+  if (!options.force && plan.unsaved.length > 0) throw unsavedFilesError(repo, plan.unsaved);
+  const ws = repo.workspace;
   const existed = now !== undefined;
   if (isDir) {
     checkoutDir(repo, out, recorded.name, recorded.value, now);
     repo.links.recordDir(out.repoPath, recorded.value);
   } else {
-    if (now !== undefined && now.isDir) rmSync(abs, { recursive: true, force: true });
-    mkdirSync(dirname(abs), { recursive: true });
     if (!repo.odb.check(recorded.value, recorded.name)) {
       return {
         failure: { path: out.repoPath, reason: `cache object for '${out.repoPath}' is corrupted` },
       };
     }
+    if (now !== undefined && now.isDir) ws.remove(out.repoPath, { recursive: true });
+    const parent = posix.dirname(out.repoPath);
+    if (parent !== '.') ws.mkdir(parent);
+    const abs = ws.resolve(out.repoPath);
     repo.linker.link(
       repo.odb.oidPath(recorded.value, recorded.name),
       abs,
@@ -370,72 +401,53 @@ function checkoutDir(
   oid: string,
   now: PathHash | undefined,
 ): void {
-  const abs = repo.abs(out.repoPath);
+  const ws = repo.workspace;
   const entries = repo.odb.readDir(oid, name);
   if (entries === undefined) {
     throw new SluiceError('MISSING_CACHE', `'${out.repoPath}' is not in cache`);
   }
-  // Every target is checked before the first is written: a listing that would write through a
-  // symlink places nothing.
-  for (const entry of entries) {
-    const link = symlinkInside(abs, entry.relpath);
-    if (link !== undefined) throw writeThroughSymlink(`${out.repoPath}/${link}`);
-  }
-  if (now !== undefined && !now.isDir) rmSync(abs, { force: true });
-  mkdirSync(abs, { recursive: true });
+  const targetOf = (relpath: string): string => `${out.repoPath}/${relpath}`;
+  // Every target is checked, and every object verified, before the first is written: a listing
+  // that would write through a symlink, or a missing object, places nothing.
   const current = new Map((now?.files ?? []).map((f) => [f.relpath, f]));
-  const wanted = new Set<string>();
-  // Folders made (or found) once, not asked for again for each of their files.
-  const madeDirs = new Set<string>([abs]);
-  for (const entry of entries) {
-    wanted.add(entry.relpath);
-    const existing = current.get(entry.relpath);
-    if (existing !== undefined && existing.md5 === entry.md5) continue;
-    const target = join(abs, ...entry.relpath.split('/'));
+  const toPlace = entries.filter((entry) => current.get(entry.relpath)?.md5 !== entry.md5);
+  for (const entry of entries) ws.resolve(targetOf(entry.relpath));
+  for (const entry of toPlace) {
     if (!repo.odb.check(entry.md5, name)) {
       throw new SluiceError(
         'CORRUPT_OBJECT',
-        `cache object for '${out.repoPath}/${entry.relpath}' is missing or corrupted`,
-        {
-          hint: 'fetch it again from a remote, or re-add the data',
-        },
+        `cache object for '${targetOf(entry.relpath)}' is missing or corrupted`,
+        { hint: 'fetch it again from a remote (`sluice fetch`), or re-add the data' },
       );
     }
-    const folder = dirname(target);
-    if (!madeDirs.has(folder)) {
-      mkdirSync(folder, { recursive: true });
-      madeDirs.add(folder);
-    }
-    // A .dir listing records no exec bits, so files of a folder are checked out plain.
-    repo.linker.link(repo.odb.oidPath(entry.md5, name), target, false);
-    const placed = statSync(target);
-    repo.hashCache.set(`${out.repoPath}/${entry.relpath}`, placed, entry.md5, name);
-    repo.onFileDone?.(1, placed.size);
   }
-  // Files the listing does not have are removed, so the folder matches its record exactly.
+  if (now !== undefined && !now.isDir) ws.remove(out.repoPath);
+  ws.mkdir(out.repoPath);
+  const wanted = new Set(entries.map((entry) => entry.relpath));
+  // Files the listing does not have go first, so a file may become a folder of the same name.
   for (const relpath of current.keys()) {
     if (wanted.has(relpath)) continue;
     // A file reached through a symlinked folder is not ours to delete: the link itself goes.
-    const link = symlinkInside(abs, relpath);
-    rmSync(join(abs, link ?? relpath), { force: true });
+    const link = symlinkInside(repo.abs(out.repoPath), relpath);
+    ws.remove(targetOf(link ?? relpath));
   }
-  removeEmptyDirs(abs);
-}
-
-function removeEmptyDirs(dir: string): boolean {
-  let empty = true;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isDirectory() && !entry.isSymbolicLink()) {
-      if (removeEmptyDirs(join(dir, entry.name))) {
-        rmSync(join(dir, entry.name), { recursive: true, force: true });
-      } else {
-        empty = false;
-      }
-    } else {
-      empty = false;
+  // Folders made (or found) once, not asked for again for each of their files.
+  const madeDirs = new Set<string>([out.repoPath]);
+  for (const entry of toPlace) {
+    const target = targetOf(entry.relpath);
+    const folder = posix.dirname(target);
+    if (!madeDirs.has(folder)) {
+      ws.mkdir(folder);
+      madeDirs.add(folder);
     }
+    const abs = ws.resolve(target);
+    // A .dir listing records no exec bits, so files of a folder are checked out plain.
+    repo.linker.link(repo.odb.oidPath(entry.md5, name), abs, false);
+    const placed = statSync(abs);
+    repo.hashCache.set(target, placed, entry.md5, name);
+    repo.onFileDone?.(1, placed.size);
   }
-  return empty;
+  ws.removeEmptyFolders(out.repoPath);
 }
 
 export function isSymlinkedAncestor(repo: Repo, repoRel: string): boolean {
@@ -453,17 +465,14 @@ export function isSymlinkedAncestor(repo: Repo, repoRel: string): boolean {
 }
 
 /**
- * Refuses to place an output where writing would leave the workspace: under `.git` or `.dvc`,
- * or through a symlinked folder (a link committed to point outside the repository). A folder
- * output may not be a symlink itself either, since its files would be written into the target.
+ * Refuses to place an output where writing would leave the workspace: the repository itself,
+ * under `.git` or `.dvc`, or through a symlinked folder (a link committed to point outside the
+ * repository). A folder output may not be a symlink itself either, since its files would be
+ * written into the target.
  */
 export function assertWritableOutput(repo: Repo, repoRel: string, isDir: boolean): void {
+  assertWorkspacePath(repoRel);
   const parts = repoRel.split('/');
-  if (parts.includes('.git') || parts[0] === '.dvc') {
-    throw new SluiceError('BAD_PATH', `refusing to write output '${repoRel}' inside .git or .dvc`, {
-      hint: 'a metafile names an output path that Sluice never writes',
-    });
-  }
   let current = '';
   const last = isDir ? parts.length : parts.length - 1;
   for (let i = 0; i < last; i += 1) {
@@ -491,4 +500,26 @@ function writeThroughSymlink(link: string): SluiceError {
   return new SluiceError('BAD_PATH', `refusing to write through the symlink '${link}'`, {
     hint: 'the symlink may point outside the repository; remove it and run the command again',
   });
+}
+
+/**
+ * The workspace files under an output that deleting it would lose: files whose content is in no
+ * cache. An uncached output (a metrics file, say) is saved while it is what its stage last
+ * recorded. With `editedOnly`, an output with no record yet (a stage that never ran) loses nothing:
+ * its stage is about to make it.
+ */
+export function unsavedUnder(repo: Repo, out: Output, options: { editedOnly: boolean }): string[] {
+  const recorded = out.recorded.hash;
+  const name = hashNameFor(out.recorded);
+  const now = hashPath(repo.hashContext, repo.abs(out.repoPath), out.repoPath, name);
+  if (now === undefined) return [];
+  if (recorded === undefined && options.editedOnly) return [];
+  if (recorded !== undefined && now.hash === recorded.value) {
+    if (!out.cache || isInCache(repo, recorded)) return [];
+  }
+  const files = now.isDir
+    ? (now.files ?? []).map((f) => ({ path: `${out.repoPath}/${f.relpath}`, md5: f.md5 }))
+    : [{ path: out.repoPath, md5: now.hash }];
+  if (!out.cache) return files.map((f) => f.path);
+  return files.filter((f) => !repo.odb.exists(f.md5, name)).map((f) => f.path);
 }

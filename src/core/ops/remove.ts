@@ -1,16 +1,18 @@
-import { rmSync } from 'node:fs';
 import { SluiceError } from '../errors.js';
 import type { Repo } from '../repo/repo.js';
 import { removeIgnoreEntry } from '../scm/gitignore.js';
 import { isDvcFileName } from '../stage/dvcFile.js';
 import type { Stage } from '../stage/stage.js';
 import { StageIndex } from '../stage/stageIndex.js';
+import { unsavedFilesError, unsavedUnder } from './outputState.js';
 import { unprotectPath } from './unprotect.js';
 
 export interface RemoveOptions {
   cwd: string;
   /** Also delete the outputs from the workspace. */
   outs?: boolean;
+  /** With `outs`: delete files whose content is in no cache too. */
+  force?: boolean;
 }
 
 /** `sluice remove`: stop tracking: delete `.dvc` files or dvc.yaml stages and their ignore entries. */
@@ -21,7 +23,7 @@ export async function remove(
 ): Promise<string[]> {
   const index = StageIndex.load(repo);
   const cwdRel = repo.rel(options.cwd);
-  const removed: string[] = [];
+  const chosen: Stage[] = [];
   for (const target of targets) {
     const rel = repo.rel(target, options.cwd);
     const stages: Stage[] = index.dvcFiles.has(rel)
@@ -35,23 +37,36 @@ export async function remove(
       }
       stages.push(...index.resolveTarget(target, cwdRel));
     }
-    for (const stage of stages) {
-      for (const out of stage.outs) {
-        if (out.cache) removeIgnoreEntry(repo.root, out.repoPath);
-        if (options.outs === true) {
-          rmSync(repo.abs(out.repoPath), { recursive: true, force: true });
-        } else if (out.cache) {
-          unprotectPath(repo, out.repoPath);
-        }
-        repo.links.forget(out.repoPath);
+    chosen.push(...stages);
+  }
+  // Every path is checked, and every unsaved file found, before the first change.
+  const unsaved: string[] = [];
+  for (const stage of chosen) {
+    for (const out of stage.outs) {
+      repo.workspace.resolve(out.repoPath);
+      if (options.outs === true && options.force !== true) {
+        unsaved.push(...unsavedUnder(repo, out, { editedOnly: false }));
       }
-      if (stage.kind === 'pipeline') {
-        await index.pipelineFiles.get(stage.file)?.removeStage(repo, stage.name ?? '');
-      } else {
-        rmSync(repo.abs(stage.file), { force: true });
-      }
-      removed.push(stage.address(cwdRel));
     }
+  }
+  if (unsaved.length > 0) throw unsavedFilesError(repo, unsaved);
+  const removed: string[] = [];
+  for (const stage of chosen) {
+    for (const out of stage.outs) {
+      if (out.cache) removeIgnoreEntry(repo.workspace, out.repoPath);
+      if (options.outs === true) {
+        repo.workspace.remove(out.repoPath, { recursive: true });
+      } else if (out.cache) {
+        unprotectPath(repo, out.repoPath);
+      }
+      repo.links.forget(out.repoPath);
+    }
+    if (stage.kind === 'pipeline') {
+      await index.pipelineFiles.get(stage.file)?.removeStage(repo, stage.name ?? '');
+    } else {
+      repo.workspace.remove(stage.file);
+    }
+    removed.push(stage.address(cwdRel));
   }
   return removed;
 }

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseYamlFile, updateYamlText } from '../dvcfile/yamlFormat.js';
 import { SluiceError } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomicWrite.js';
 import type { Repo } from '../repo/repo.js';
 import { saveDvcFile } from '../stage/dvcFile.js';
 import type { EntryObject } from '../stage/entries.js';
@@ -32,7 +31,7 @@ export async function setFrozen(
         }
         if (frozen) entry.frozen = true;
         else delete entry.frozen;
-        await writeFileAtomic(repo.abs(stage.file), updateYamlText(text, data));
+        await repo.workspace.writeFile(stage.file, updateYamlText(text, data));
       } else {
         const dvcFile = index.dvcFiles.get(stage.file);
         if (dvcFile === undefined) continue;

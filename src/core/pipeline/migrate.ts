@@ -1,8 +1,7 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { dumpYaml, parseYamlFile, updateYamlText } from '../dvcfile/yamlFormat.js';
 import { errnoCode, SluiceError } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomicWrite.js';
 import type { Repo } from '../repo/repo.js';
 import type { EntryObject } from '../stage/entries.js';
 import type { Stage } from '../stage/stage.js';
@@ -86,8 +85,8 @@ export async function migrateSingleStageFiles(
     }
     stages[name] = serialized;
     data.stages = stages;
-    await writeFileAtomic(
-      repo.abs(yamlPath),
+    await repo.workspace.writeFile(
+      yamlPath,
       text === undefined ? dumpYaml(data) : updateYamlText(text, data),
     );
     // The lock gets the hashes the single-stage file recorded.
@@ -102,7 +101,7 @@ export async function migrateSingleStageFiles(
       if (old !== undefined) o.recorded = old.recorded;
     });
     const lockPath = await pipeline.writeLock(repo, [migrated]);
-    rmSync(repo.abs(stage.file), { force: true });
+    repo.workspace.remove(stage.file);
     result.migrated.push({ from: stage.file, file: yamlPath, stage: name });
     for (const f of [yamlPath, lockPath, stage.file])
       if (!result.gitFiles.includes(f)) result.gitFiles.push(f);

@@ -1,9 +1,8 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { DvcFileError, errnoCode, SluiceError } from '../errors.js';
 import { loadMachineYaml } from '../dvcfile/machineYaml.js';
 import { dumpYaml, parseYamlFile, updateYamlText } from '../dvcfile/yamlFormat.js';
-import { writeFileAtomic } from '../fs/atomicWrite.js';
 import type { Repo } from '../repo/repo.js';
 import { isUrl, resolveInRepo } from '../stage/dvcFile.js';
 import { readRecordedState, type EntryObject } from '../stage/entries.js';
@@ -248,7 +247,7 @@ export class PipelineFile {
     if (stages !== undefined && name in stages) {
       delete stages[name];
       if (Object.keys(stages).length === 0) delete this.data.stages;
-      await writeFileAtomic(repo.abs(this.path), updateYamlText(this.text, this.data));
+      await repo.workspace.writeFile(this.path, updateYamlText(this.text, this.data));
     }
     const lock = new PipelineLock(repo, this.lockPath);
     lock.delete(name);
@@ -287,14 +286,13 @@ class PipelineLock {
 
   async save(): Promise<void> {
     if (!this.changed) return;
-    const abs = this.repo.abs(this.path);
     if (this.stages.size === 0) {
-      rmSync(abs, { force: true });
+      this.repo.workspace.remove(this.path);
       return;
     }
     const stages: EntryObject = {};
     for (const [name, entry] of this.stages) stages[name] = entry;
-    await writeFileAtomic(abs, dumpYaml({ schema: LOCK_SCHEMA, stages }));
+    await this.repo.workspace.writeFile(this.path, dumpYaml({ schema: LOCK_SCHEMA, stages }));
   }
 }
 

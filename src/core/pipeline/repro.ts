@@ -1,8 +1,15 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
 import { SluiceError } from '../errors.js';
 import { ignoreOutputs } from '../ops/ignoreOutputs.js';
-import { checkoutOutput, isInCache, saveOutput, storeInCache } from '../ops/outputState.js';
+import {
+  checkoutOutput,
+  isInCache,
+  saveOutput,
+  storeInCache,
+  unsavedFilesError,
+  unsavedUnder,
+} from '../ops/outputState.js';
 import { stageStatus, type StatusItem } from '../ops/stageStatus.js';
 import { unprotectPath } from '../ops/unprotect.js';
 import type { Repo } from '../repo/repo.js';
@@ -258,14 +265,24 @@ class ReproRunner {
     this.noteChanged(stage.file);
   }
 
-  /** Outputs are deleted before the command runs, unless persistent (those are unprotected). */
+  /**
+   * Outputs are deleted before the command runs, unless persistent (those are unprotected). An
+   * output edited by hand since its stage recorded it, whose content is in no cache, is not
+   * deleted without `force`: the stage then fails before anything changed.
+   */
   private removeOutputs(stage: Stage): void {
+    if (this.options.force !== true) {
+      const unsaved = stage.outs
+        .filter((out) => !out.persist)
+        .flatMap((out) => unsavedUnder(this.repo, out, { editedOnly: true }));
+      if (unsaved.length > 0) throw unsavedFilesError(this.repo, unsaved);
+    }
     for (const out of stage.outs) {
       if (out.persist) {
         unprotectPath(this.repo, out.repoPath);
         continue;
       }
-      rmSync(this.repo.abs(out.repoPath), { recursive: true, force: true });
+      this.repo.workspace.remove(out.repoPath, { recursive: true });
     }
   }
 

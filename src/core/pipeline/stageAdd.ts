@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { dumpYaml, parseYamlFile, updateYamlText } from '../dvcfile/yamlFormat.js';
 import { errnoCode, SluiceError } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomicWrite.js';
 import type { Repo } from '../repo/repo.js';
 import { isUrl, resolveInRepo } from '../stage/dvcFile.js';
 import { newEntry, type EntryObject } from '../stage/entries.js';
@@ -188,13 +187,13 @@ export async function addPipelineStage(
     ...(spec.desc === undefined ? {} : { desc: spec.desc }),
   });
   if (text === undefined || text.trim() === '') {
-    await writeFileAtomic(repo.abs(file), dumpYaml({ stages: { [name]: serialized } }));
+    await repo.workspace.writeFile(file, dumpYaml({ stages: { [name]: serialized } }));
   } else {
     const data = (parseYamlFile(text, file).data ?? {}) as EntryObject;
     const stages = (data.stages ?? {}) as EntryObject;
     stages[name] = serialized;
     data.stages = stages;
-    await writeFileAtomic(repo.abs(file), updateYamlText(text, data));
+    await repo.workspace.writeFile(file, updateYamlText(text, data));
   }
   return { file, created: text === undefined, modified: existing.length > 0, stage };
 }
@@ -254,6 +253,6 @@ export async function writeSingleStageFile(
     });
   }
   if (spec.alwaysChanged === true) data.always_changed = true;
-  await writeFileAtomic(repo.abs(file), dumpYaml(data));
+  await repo.workspace.writeFile(file, dumpYaml(data));
   return file;
 }

@@ -7,6 +7,7 @@ import { LinkRecord } from '../cache/linkRecord.js';
 import { ObjectStore } from '../cache/objectStore.js';
 import { Config } from '../config/config.js';
 import { SluiceError } from '../errors.js';
+import { GuardedWorkspace } from '../fs/guardedWorkspace.js';
 import { Git } from '../scm/git.js';
 import { DvcIgnore } from '../workspace/dvcIgnore.js';
 import { SHARED_STAMP_MIN_FILES, startStampHelper } from '../workspace/folderStamp.js';
@@ -38,6 +39,8 @@ export class Repo {
   readonly parseCache: ParseCache;
   readonly ignore: DvcIgnore;
   readonly links: LinkRecord;
+  /** The one guarded path for every change Sluice makes to the workspace. */
+  readonly workspace: GuardedWorkspace;
   private readonly lockFile: RepoLock;
   private linkerInstance: Linker | undefined;
   /** Told of every file hashed, cached or checked out, with its size (for progress bars). */
@@ -62,6 +65,7 @@ export class Repo {
     this.odb.isCheckedDir = (oid) => this.hashCache.wasDirChecked(oid);
     this.parseCache = new ParseCache(join(this.tmpDir, 'sluice', 'parsed'));
     this.ignore = new DvcIgnore(root);
+    this.workspace = new GuardedWorkspace(root);
     this.links = new LinkRecord(join(this.tmpDir, 'sluice', 'links.json'));
     this.lockFile = new RepoLock(repoLockFile(this.tmpDir));
   }

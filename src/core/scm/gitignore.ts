@@ -1,7 +1,7 @@
-import { readFileSync, rmSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
 import { errnoCode } from '../errors.js';
-import { writeFileAtomicSync } from '../fs/atomicWrite.js';
+import type { GuardedWorkspace } from '../fs/guardedWorkspace.js';
 
 /** `/name` with gitignore's special characters escaped, as DVC writes it. */
 export function ignoreEntryFor(repoRelPath: string): string {
@@ -9,9 +9,10 @@ export function ignoreEntryFor(repoRelPath: string): string {
   return '/' + name.replace(/([[\]!*#?\\])/g, '\\$1');
 }
 
-function gitignorePathFor(root: string, repoRelPath: string): string {
+/** The repo-relative path of the `.gitignore` beside `repoRelPath`. */
+function gitignorePathFor(repoRelPath: string): string {
   const dir = posix.dirname(repoRelPath);
-  return join(root, dir === '.' ? '' : dir, '.gitignore');
+  return dir === '.' ? '.gitignore' : `${dir}/.gitignore`;
 }
 
 function readLines(path: string): string | undefined {
@@ -27,21 +28,21 @@ function readLines(path: string): string | undefined {
  * Appends the entry for `repoRelPath` to the `.gitignore` in its own folder, unless that exact
  * line is there already. Returns the repo-relative path of the `.gitignore` when it changed.
  */
-export function addIgnoreEntry(root: string, repoRelPath: string): string | undefined {
-  const file = gitignorePathFor(root, repoRelPath);
+export function addIgnoreEntry(ws: GuardedWorkspace, repoRelPath: string): string | undefined {
+  const file = gitignorePathFor(repoRelPath);
   const entry = ignoreEntryFor(repoRelPath);
-  const text = readLines(file) ?? '';
+  const text = readLines(ws.resolve(file)) ?? '';
   const lines = text.split(/\r?\n/);
   if (lines.includes(entry)) return undefined;
   const prefix = text.length > 0 && !text.endsWith('\n') ? text + '\n' : text;
-  writeFileAtomicSync(file, `${prefix}${entry}\n`);
-  return posix.relative('', posix.join(posix.dirname(repoRelPath), '.gitignore'));
+  ws.writeFileSync(file, `${prefix}${entry}\n`);
+  return file;
 }
 
 /** Removes the entry for `repoRelPath`; deletes the `.gitignore` once it is empty. */
-export function removeIgnoreEntry(root: string, repoRelPath: string): string | undefined {
-  const file = gitignorePathFor(root, repoRelPath);
-  const text = readLines(file);
+export function removeIgnoreEntry(ws: GuardedWorkspace, repoRelPath: string): string | undefined {
+  const file = gitignorePathFor(repoRelPath);
+  const text = readLines(ws.resolve(file));
   if (text === undefined) return undefined;
   const entry = ignoreEntryFor(repoRelPath);
   const lines = text.split('\n');
@@ -49,9 +50,9 @@ export function removeIgnoreEntry(root: string, repoRelPath: string): string | u
   if (kept.length === lines.length) return undefined;
   const rest = kept.join('\n');
   if (rest.trim().length === 0) {
-    rmSync(file, { force: true });
+    ws.remove(file);
   } else {
-    writeFileAtomicSync(file, rest);
+    ws.writeFileSync(file, rest);
   }
-  return posix.relative('', posix.join(posix.dirname(repoRelPath), '.gitignore'));
+  return file;
 }

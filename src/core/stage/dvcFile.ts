@@ -1,9 +1,7 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { assertSafeRelpath } from '../cache/dirObject.js';
 import { DvcFileError, errnoCode, SluiceError } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomicWrite.js';
 import { dumpYaml, parseYamlFile, updateYamlText } from '../dvcfile/yamlFormat.js';
 import { validateDvcFile } from '../dvcfile/dvcFileSchema.js';
 import type { Repo } from '../repo/repo.js';
@@ -223,8 +221,9 @@ export async function saveDvcFile(
   oldText?: string,
 ): Promise<string> {
   const text = oldText === undefined ? dumpYaml(data) : updateYamlText(oldText, data);
-  mkdirSync(dirname(repo.abs(file)), { recursive: true });
-  await writeFileAtomic(repo.abs(file), text);
+  const folder = posix.dirname(file);
+  if (folder !== '.') repo.workspace.mkdir(folder);
+  await repo.workspace.writeFile(file, text);
   return text;
 }
 

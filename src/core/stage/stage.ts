@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { assertWorkspacePath } from '../fs/guardedWorkspace.js';
 import type { HashName } from '../hash/hashFile.js';
 
 export interface HashInfo {
@@ -42,7 +43,11 @@ export class Output {
       remote?: string;
       push: boolean;
     },
-  ) {}
+  ) {
+    // A metafile may never name an output Sluice must not write (the repository itself, .git,
+    // .dvc): such a file fails as it is read, before any command starts its work.
+    assertWorkspacePath(repoPath, stage.file);
+  }
 
   get cache(): boolean {
     return this.options.cache;
