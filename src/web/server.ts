@@ -1,7 +1,9 @@
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { dirname, extname, join, posix } from 'node:path';
+import { isIP, type AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { dirname, extname, isAbsolute, join, posix, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HashName } from '../core/hash/hashFile.js';
 import type { Repo } from '../core/repo/repo.js';
@@ -15,10 +17,17 @@ import type {
 } from './types.js';
 
 /**
- * `sluice ui`: a read-only HTTP server (node:http, no framework) for the pipeline page. It
- * serves the page built into dist/web/app and a JSON API over the core library. Only files the
- * pipeline tracks can be downloaded, and only by their exact path in the graph: there is no
- * file-system path in any request.
+ * `sluice ui`: an HTTP server (node:http, no framework) for the pipeline page. It serves the page
+ * built into dist/web/app and a JSON API over the core library.
+ *
+ * What keeps it safe on a developer's machine:
+ * - Only the names a browser here uses for it are answered (127.0.0.1, [::1], localhost, with
+ *   its port): a DNS-rebinding page on another name gets 403.
+ * - GETs only read. Only files the pipeline tracks can be downloaded, only by their path in the
+ *   graph, only from the cache by hash or from inside the repository once symlinks are resolved,
+ *   and never anything under .git/, .dvc/tmp/ or .dvc/config.local.
+ * - What transfers data (bringing an object from a remote) is a POST carrying the per-run token
+ *   the page finds in its HTML; another origin can neither read the token nor send it.
  */
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -128,6 +137,26 @@ export function checkApiPath(path: string | null): string {
   ) {
     throw new HttpError(403, 'path not allowed');
   }
+  return path;
+}
+
+/**
+ * Files the page never serves, whatever a stage lists: git's own files (and a submodule's), the
+ * machine-local config (credentials) and DVC's scratch folder.
+ */
+export function isPrivatePath(path: string): boolean {
+  const parts = path.toLowerCase().split('/');
+  return parts.some(
+    (part, i) =>
+      part === '.git' ||
+      (part === '.dvc' && (parts[i + 1] === 'config.local' || parts[i + 1] === 'tmp')),
+  );
+}
+
+/** A path the API may serve: clean, repo-relative and not private. */
+function checkServable(path: string): string {
+  checkApiPath(path);
+  if (isPrivatePath(path)) throw new HttpError(403, 'path not allowed');
   return path;
 }
 
@@ -261,7 +290,7 @@ export class UiApp {
     }
   }
 
-  /** The node, and for files what can be downloaded or previewed. */
+  /** The node, and for files what can be downloaded or previewed. Never transfers anything. */
   async details(id: string, rev: string): Promise<NodeDetails> {
     const graph = await this.graph(rev);
     const node = graph.nodes.find((n) => n.id === id);
@@ -286,8 +315,11 @@ export class UiApp {
       }
       return details;
     }
-    const file = await this.fileSource(node.path, rev).catch(() => undefined);
-    if (file === undefined) {
+    let file: FileSource | undefined;
+    try {
+      file = await this.fileSource(node.path, rev);
+    } catch (error) {
+      if (error instanceof OnlyOnRemote) details.fetchFrom = error.remote;
       details.preview = { type: 'none' };
       return details;
     }
@@ -313,37 +345,25 @@ export class UiApp {
   }
 
   /**
-   * The bytes of a file the pipeline tracks at `rev`: a cached output (or a file inside a cached
-   * directory output) from the local cache by hash, or a file git tracks. Anything else: 404.
+   * Where the bytes of a file the pipeline tracks at `rev` are: an object in the cache (a cached
+   * output, or a file inside a cached directory output), or a file git tracks / the workspace
+   * holds. Anything else: 404.
    */
-  async fileSource(path: string, rev: string): Promise<FileSource> {
+  private async locate(path: string, rev: string): Promise<Located> {
     const graph = await this.graph(rev, false);
-    const name = posix.basename(path);
     const node = graph.nodes.find((n) => n.path === path && n.kind !== 'stage');
-    const fromCache = async (hash: string, hashName: string): Promise<FileSource> => {
-      const name2 = hashName as HashName;
-      if (!this.repo.odb.exists(hash, name2) && node?.remote !== undefined) {
-        // Only the remote has it: fetch this one object into the cache (hash-verified).
-        const { fetchOneObject } = await import('../core/remote/sync.js');
-        await fetchOneObject(this.repo, node.remote, hash, name2).catch(() => undefined);
-      }
-      if (!this.repo.odb.exists(hash, name2)) {
-        throw new HttpError(404, `'${path}' is not in the local cache (run \`sluice fetch\`)`);
-      }
-      const abs = this.repo.odb.oidPath(hash, name2);
-      return { open: () => createReadStream(abs), size: statSync(abs).size, name };
-    };
     if (node !== undefined) {
       if (node.location === 'git' || node.location === 'workspace') {
         if (node.location === 'workspace' && node.kind === 'data' && node.hash === undefined) {
           throw new HttpError(404, `'${path}' is not tracked`);
         }
-        const bytes = await this.readGitOrWorkspace(path, graph);
-        if (bytes === null) throw new HttpError(404, `'${path}' is not available`);
-        return { open: () => bytes, size: bytes.length, name };
+        return { from: 'repo', graph };
       }
       if (node.hash !== undefined && !node.hash.endsWith('.dir')) {
-        return fromCache(node.hash, node.hashName ?? 'md5');
+        return withRemote(
+          { from: 'cache', hash: node.hash, hashName: (node.hashName ?? 'md5') as HashName },
+          node.remote,
+        );
       }
       throw new HttpError(404, `'${path}' cannot be downloaded`);
     }
@@ -353,11 +373,58 @@ export class UiApp {
     );
     const parentPath = parent?.path;
     if (parent !== undefined && parentPath !== undefined && parent.hash !== undefined) {
-      const entries = this.repo.odb.readDir(parent.hash, (parent.hashName ?? 'md5') as HashName);
+      const hashName = (parent.hashName ?? 'md5') as HashName;
+      const entries = this.repo.odb.readDir(parent.hash, hashName);
       const entry = entries?.find((e) => e.relpath === path.slice(parentPath.length + 1));
-      if (entry !== undefined) return fromCache(entry.md5, parent.hashName ?? 'md5');
+      if (entry !== undefined) {
+        return withRemote({ from: 'cache', hash: entry.md5, hashName }, parent.remote);
+      }
     }
     throw new HttpError(404, `'${path}' is not tracked by the pipeline`);
+  }
+
+  /** The bytes of a file the pipeline tracks at `rev`, from what is on this machine only. */
+  async fileSource(path: string, rev: string): Promise<FileSource> {
+    checkServable(path);
+    const name = posix.basename(path);
+    const where = await this.locate(path, rev);
+    if (where.from === 'repo') {
+      const bytes = await this.readGitOrWorkspace(path, where.graph);
+      if (bytes === null) throw new HttpError(404, `'${path}' is not available`);
+      return { open: () => bytes, size: bytes.length, name };
+    }
+    const abs = this.repo.odb.oidPath(where.hash, where.hashName);
+    // the object itself, never a link planted in the cache folder
+    const stats = lstatSync(abs, { throwIfNoEntry: false });
+    if (stats === undefined && where.remote !== undefined)
+      throw new OnlyOnRemote(path, where.remote);
+    if (stats?.isFile() !== true) {
+      throw new HttpError(404, `'${path}' is not in the local cache (run \`sluice fetch\`)`);
+    }
+    return { open: () => createReadStream(abs), size: stats.size, name };
+  }
+
+  /**
+   * POST /api/fetch: brings the object of a file only a remote has into the local cache
+   * (hash-verified, as every download). The only request that transfers data.
+   */
+  async fetchObject(path: string, rev: string): Promise<{ fetched: boolean }> {
+    checkServable(path);
+    const where = await this.locate(path, rev);
+    if (where.from !== 'cache') return { fetched: false };
+    if (this.repo.odb.exists(where.hash, where.hashName)) return { fetched: false };
+    if (where.remote === undefined) {
+      throw new HttpError(404, `'${path}' is not in the local cache and no remote is set`);
+    }
+    const { fetchOneObject } = await import('../core/remote/sync.js');
+    try {
+      await fetchOneObject(this.repo, where.remote, where.hash, where.hashName);
+    } catch (error) {
+      throw new HttpError(502, error instanceof Error ? error.message : String(error));
+    }
+    // a revision's graph was kept with the object "on the remote"
+    this.commitGraphs.clear();
+    return { fetched: true };
   }
 
   private async readGitOrWorkspace(path: string, graph: GraphPayload): Promise<Buffer | null> {
@@ -367,18 +434,62 @@ export class UiApp {
         git.root.split('\\').join('/'),
         this.repo.root.split('\\').join('/'),
       );
-      const [blob] = await git.readBlobs([
-        { rev: graph.sha, path: prefix === '' ? path : `${prefix}/${path}` },
-      ]);
+      const full = prefix === '' ? path : `${prefix}/${path}`;
+      // a committed symlink is not a file of the repository: its blob is the name of another
+      const entry = (await git.lsTree(graph.sha, full)).find((e) => e.path === full);
+      if (entry === undefined || entry.type !== 'blob' || entry.mode === '120000') return null;
+      const [blob] = await git.readBlobs([{ rev: graph.sha, path: full }]);
       return blob ?? null;
     }
+    const real = this.realPathInside(path);
+    if (real === null) return null;
     try {
-      const abs = this.repo.abs(path);
-      if (!statSync(abs).isFile()) return null;
-      return readFileSync(abs);
+      return readFileSync(real);
     } catch {
       return null;
     }
+  }
+
+  /**
+   * The file's real path when, with every symlink resolved, it is a file inside the repository
+   * and not a private one; otherwise null. A link to elsewhere (`link -> /home/me`) is refused.
+   */
+  private realPathInside(path: string): string | null {
+    try {
+      const root = realpathSync(this.repo.root);
+      const real = realpathSync(this.repo.abs(path));
+      const rel = relative(root, real);
+      if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) return null;
+      if (isPrivatePath(rel.split(sep).join('/'))) return null;
+      if (!lstatSync(real).isFile()) return null;
+      return real;
+    } catch {
+      return null;
+    }
+  }
+}
+
+type Located =
+  | { from: 'repo'; graph: GraphPayload }
+  | { from: 'cache'; hash: string; hashName: HashName; remote?: string };
+
+function withRemote(
+  where: { from: 'cache'; hash: string; hashName: HashName },
+  remote: string | undefined,
+): Located {
+  return remote === undefined ? where : { ...where, remote };
+}
+
+/** A file whose object only a remote has: a GET does not fetch it. */
+class OnlyOnRemote extends HttpError {
+  constructor(
+    path: string,
+    readonly remote: string,
+  ) {
+    super(
+      404,
+      `'${path}' is only on remote '${remote}': fetch it first (the page's Fetch button, or \`sluice fetch\`)`,
+    );
   }
 }
 
@@ -406,25 +517,79 @@ async function readHead(file: FileSource, bytes: number): Promise<Buffer> {
   return Buffer.concat(chunks).subarray(0, bytes);
 }
 
-function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.');
+/**
+ * DNS rebinding: a page on another name that resolves to this machine must not read the API. A
+ * browser here sends one of these names with the server's port (no port only for port 80); with
+ * `--host` the bound address is allowed too, and for a wildcard bind (0.0.0.0, ::) any IP address
+ * and this machine's name, since IP literals cannot be rebound.
+ */
+export function hostAllowed(header: string | undefined, boundHost: string, port: number): boolean {
+  if (header === undefined) return false;
+  const match = /^(\[[0-9a-f:.]+\]|[^[\]:]+)(?::(\d{1,5}))?$/i.exec(header);
+  if (match === null) return false;
+  const name = (match[1] ?? '').toLowerCase();
+  if ((match[2] === undefined ? 80 : Number(match[2])) !== port) return false;
+  if (name === '127.0.0.1' || name === '[::1]' || name === 'localhost') return true;
+  const bare = name.replace(/^\[(.*)\]$/, '$1');
+  const bound = boundHost.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (bare === bound) return true;
+  if (bound === '0.0.0.0' || bound === '::') {
+    return isIP(bare) !== 0 || bare === hostname().toLowerCase();
+  }
+  return false;
 }
 
-/** DNS rebinding: a page on another name must not be able to read the API. */
-function hostAllowed(req: IncomingMessage, boundHost: string): boolean {
-  const header = req.headers.host;
-  if (header === undefined) return false;
-  const name = header
-    .replace(/:\d+$/, '')
-    .replace(/^\[(.*)\]$/, '$1')
-    .toLowerCase();
-  if (isLoopback(name)) return true;
-  // with --host, the name the user chose (or any, for 0.0.0.0) is fine
-  return (
-    !isLoopback(boundHost) &&
-    (boundHost === '0.0.0.0' || boundHost === '::' || name === boundHost.toLowerCase())
-  );
+/**
+ * A POST must carry the page's token, and when the browser says where it comes from, come from
+ * the page itself. Another site cannot read the token (the HTML is same-origin only, and the
+ * custom header makes a cross-origin request need a preflight this server never grants).
+ */
+function postAllowed(req: IncomingMessage, token: Buffer): boolean {
+  const origin = req.headers.origin;
+  if (
+    origin !== undefined &&
+    origin.toLowerCase() !== `http://${req.headers.host ?? ''}`.toLowerCase()
+  ) {
+    return false;
+  }
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin') return false;
+  const sent = req.headers[TOKEN_HEADER];
+  if (typeof sent !== 'string') return false;
+  const given = Buffer.from(sent);
+  return given.length === token.length && timingSafeEqual(given, token);
 }
+
+const TOKEN_HEADER = 'x-sluice-token';
+const MAX_BODY = 16 * 1024;
+
+async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    total += buf.length;
+    if (total > MAX_BODY) throw new HttpError(413, 'request too large');
+    chunks.push(buf);
+  }
+  try {
+    const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      return value as Record<string, unknown>;
+    }
+  } catch {
+    // answered below
+  }
+  throw new HttpError(400, 'the body must be a JSON object');
+}
+
+/** The page's HTML with the run's token in a meta tag the page's script reads. */
+function withToken(html: string, token: string): string {
+  return html.replace('</head>', () => `<meta name="sluice-token" content="${token}" />\n</head>`);
+}
+
+/** Endpoints that change something: POST only, with the token. */
+const POST_ENDPOINTS = new Set(['/api/fetch']);
 
 export async function startUiServer(repo: Repo, options: UiServerOptions = {}): Promise<UiServer> {
   const host = options.host ?? '127.0.0.1';
@@ -432,12 +597,28 @@ export async function startUiServer(repo: Repo, options: UiServerOptions = {}): 
   const appDir = findAppDir();
   const clients = new Set<ServerResponse>();
   let lastLive = JSON.stringify(app.live());
+  // per run: the page gets it in its HTML and sends it back with every POST
+  const token = randomBytes(32).toString('base64url');
+  const tokenBytes = Buffer.from(token);
+  let port = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (!hostAllowed(req, host)) throw new HttpError(403, 'host not allowed');
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'read-only');
+    if (!hostAllowed(req.headers.host, host, port)) {
+      throw new HttpError(403, `host not allowed: open http://127.0.0.1:${port}/`);
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const q = url.searchParams;
+    if (POST_ENDPOINTS.has(url.pathname)) {
+      if (req.method !== 'POST') throw new HttpError(405, 'use POST');
+      if (!postAllowed(req, tokenBytes)) {
+        throw new HttpError(403, 'missing or wrong token: reload the page');
+      }
+      const body = await readJsonBody(req);
+      const path = typeof body.path === 'string' ? body.path : null;
+      const rev = typeof body.rev === 'string' ? body.rev : null;
+      return sendJson(res, await app.fetchObject(checkApiPath(path), checkRev(rev)));
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'read-only');
     switch (url.pathname) {
       case '/api/graph':
         return sendJson(res, await app.graph(checkRev(q.get('rev'))));
@@ -504,6 +685,7 @@ export async function startUiServer(repo: Repo, options: UiServerOptions = {}): 
     } catch {
       throw new HttpError(404, 'not found');
     }
+    if (rel === 'index.html') body = Buffer.from(withToken(body.toString('utf8'), token));
     send(res, 200, body, CONTENT_TYPES[extname(rel)] ?? 'application/octet-stream');
   };
 
@@ -538,6 +720,7 @@ export async function startUiServer(repo: Repo, options: UiServerOptions = {}): 
     });
   });
   const address = server.address() as AddressInfo;
+  port = address.port;
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${shown}:${address.port}/`,

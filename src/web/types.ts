@@ -113,6 +113,11 @@ export interface NodeDetails {
   node: GraphNode;
   /** Downloadable from this server (a file or a file inside a directory output). */
   download?: string;
+  /**
+   * Only this remote has the file: the page offers to fetch it (POST api/fetch with the token).
+   * A GET never transfers anything.
+   */
+  fetchFrom?: string;
   preview?: { type: 'text' | 'image' | 'none'; text?: string; truncated?: boolean; url?: string };
   entries?: DirEntryInfo[];
   entriesTruncated?: boolean;

@@ -1,10 +1,18 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, launchBrowser, makeDigitsRepo, startUi, type RunningUi } from './uiHelpers.js';
-import { cleanupSandboxes, projectRoot, sluiceBin, sluiceOk, tempDir } from '../helpers/sandbox.js';
+import {
+  cleanupSandboxes,
+  git,
+  projectRoot,
+  sluiceBin,
+  sluiceOk,
+  tempDir,
+  writeTree,
+} from '../helpers/sandbox.js';
 
 /** The pipeline page in real headless Chromium, on the tutorial pipeline. */
 describe('sluice ui in a browser', () => {
@@ -168,6 +176,8 @@ describe('sluice ui in a browser', () => {
     const html = readFileSync(out, 'utf8');
     expect(html).not.toMatch(/<script[^>]+src=/);
     expect(html).not.toMatch(/<link[^>]+stylesheet/);
+    // the server's POST token belongs to one run of `sluice ui`, never to a file
+    expect(html).not.toContain('<meta name="sluice-token"');
     const offline = await browser.newPage({ viewport: { width: 1400, height: 800 } });
     // no network at all: everything must be inline
     await offline.route('**/*', (route) =>
@@ -186,5 +196,45 @@ describe('sluice ui in a browser', () => {
 
   it('keeps the README screenshot path', () => {
     expect(projectRoot).toBeTruthy();
+  });
+});
+
+/** A file only the remote has: opening it transfers nothing; the Fetch button (a POST) does. */
+describe('sluice ui in a browser: a file only a remote has', () => {
+  let repo: string;
+  let ui: RunningUi;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    repo = tempDir('ui-page-remote-');
+    git(repo, 'init', '-q', '-b', 'main');
+    sluiceOk(repo, 'init');
+    writeTree(repo, { 'notes.txt': 'kept on the remote\n' });
+    sluiceOk(repo, 'remote', 'add', '-d', 'store', tempDir('ui-page-store-'));
+    sluiceOk(repo, 'add', 'notes.txt');
+    sluiceOk(repo, 'push');
+    rmSync(join(repo, '.dvc', 'cache'), { recursive: true, force: true });
+    [ui, browser] = await Promise.all([startUi(repo), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await ui?.stop();
+    cleanupSandboxes();
+  });
+
+  it('fetches on the button, with the page token, then previews the file', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(ui.url);
+    await page.waitForSelector('.app[data-ready="1"]', { timeout: 15_000 });
+    await page.click('[data-testid="node:file:notes.txt"]');
+    await page.waitForSelector('[data-testid="fetch"]');
+    expect(await page.textContent('[data-testid="fetch"]')).toContain('store');
+    expect(existsSync(join(repo, '.dvc', 'cache'))).toBe(false);
+    await page.click('[data-testid="fetch"]');
+    await page.waitForSelector('[data-testid="download"]', { timeout: 15_000 });
+    expect(await page.textContent('[data-testid="preview"]')).toContain('kept on the remote');
+    expect(await page.textContent('[data-testid="details-location"]')).toContain('local cache');
+    await page.close();
   });
 });

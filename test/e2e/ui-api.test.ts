@@ -177,7 +177,7 @@ describe('sluice ui: the JSON API', () => {
     expect([403, 404]).toContain(staticTraversal.status);
     const encoded = await get(ui.url, '/assets/..%2f..%2f..%2fpackage.json');
     expect([403, 404]).toContain(encoded.status);
-    // DNS rebinding: another host name must not read the API
+    // DNS rebinding: another host name must not read the API (more in ui-safety.test.ts)
     const rebinding = await get(ui.url, '/api/graph', { Host: 'evil.example:80' });
     expect(rebinding.status).toBe(403);
   });
@@ -205,27 +205,5 @@ describe('sluice ui: the JSON API', () => {
     );
     expect(live.running).toBe(false);
     expect(Object.keys(live.stages)).toContain('train');
-  });
-});
-
-describe('sluice ui: files only a remote has', () => {
-  it('fetches the object from the default remote, verified, to serve a download', async () => {
-    const { makeRepo, tempDir, writeTree } = await import('../helpers/sandbox.js');
-    const { rmSync } = await import('node:fs');
-    const repo = makeRepo('sluice');
-    writeTree(repo, { 'model.bin': 'weights v1\n' });
-    sluiceOk(repo, 'remote', 'add', '-d', 'store', tempDir('ui-remote-'));
-    sluiceOk(repo, 'add', 'model.bin');
-    sluiceOk(repo, 'push');
-    rmSync(join(repo, '.dvc', 'cache'), { recursive: true, force: true });
-    const ui = await startUi(repo);
-    try {
-      const res = await get(ui.url, '/api/file?path=model.bin&rev=workspace');
-      expect(res.status, res.body.toString()).toBe(200);
-      expect(res.body.toString()).toBe('weights v1\n');
-    } finally {
-      await ui.stop();
-      cleanupSandboxes();
-    }
   });
 });

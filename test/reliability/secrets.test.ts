@@ -280,7 +280,16 @@ describe('credentials never appear in the page API', () => {
     rmSync(join(repo, 'data.bin'));
     const remoteOnly = await get(ui.url, '/api/file?path=data.bin');
     expect(remoteOnly.status).not.toBe(200);
-    expectNoSecret('GET /api/file from the remote', remoteOnly.body);
+    expectNoSecret('GET /api/file of a file only the remote has', remoteOnly.body);
+    served += 1;
+    // only the page's POST (with its token) reaches the remote
+    const token = /<meta name="sluice-token" content="([^"]+)"/.exec(
+      (await get(ui.url, '/')).body,
+    )?.[1];
+    expect(token).toBeDefined();
+    const fetched = await post(ui.url, '/api/fetch', token ?? '', { path: 'data.bin' });
+    expect(fetched.status).not.toBe(200);
+    expectNoSecret('POST /api/fetch from the remote', fetched.body);
     served += 1;
     await ui.stop();
     expectNoSecret('sluice ui output', log);
@@ -306,3 +315,32 @@ describe('credentials never appear in the page API', () => {
     });
   }, 120_000);
 });
+
+function post(
+  url: string,
+  path: string,
+  token: string,
+  body: unknown,
+): Promise<{ status: number; body: string }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path,
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Sluice-Token': token },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}

@@ -537,6 +537,7 @@ function Page(): JSX.Element {
             }
             folderCollapsed={(key) => collapsed.has(key)}
             onToggleFolder={toggleFolder}
+            onFetched={() => setReloadKey((k) => k + 1)}
           />
         ) : null}
       </main>

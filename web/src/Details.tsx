@@ -1,5 +1,6 @@
-import type { JSX, ReactNode } from 'react';
+import { useState, type JSX, type ReactNode } from 'react';
 import type { GraphNode, NodeDetails } from '../../src/web/types.ts';
+import { fetchFromRemote } from './api.ts';
 import { Icon } from './icons.tsx';
 import {
   KIND_COLORS,
@@ -20,6 +21,8 @@ interface Props {
   folderKey: string | undefined;
   folderCollapsed: (key: string) => boolean;
   onToggleFolder: (key: string) => void;
+  /** After a file was fetched from a remote: read the graph and details again. */
+  onFetched: () => void;
 }
 
 function Row({
@@ -51,8 +54,25 @@ export function Details({
   folderKey,
   folderCollapsed,
   onToggleFolder,
+  onFetched,
 }: Props): JSX.Element {
   const { node } = details;
+  const [fetching, setFetching] = useState<{ path: string; error?: string } | null>(null);
+  const fetchFile = (path: string, remote: string): void => {
+    setFetching({ path });
+    fetchFromRemote(path, rev).then(
+      () => {
+        setFetching(null);
+        onFetched();
+      },
+      (error: unknown) =>
+        setFetching({
+          path,
+          error: `fetch from ${remote} failed: ${error instanceof Error ? error.message : String(error)}`,
+        }),
+    );
+  };
+  const fetchState = fetching?.path === node.path ? fetching : null;
   const c = KIND_COLORS[node.kind];
   const kindName =
     node.kind === 'stage'
@@ -191,6 +211,25 @@ export function Details({
             <a className="button" data-testid="download" href={details.download} download>
               <Icon name="download" /> {node.label}
             </a>
+          </Row>
+        ) : details.fetchFrom !== undefined && node.path !== undefined ? (
+          <Row label="Download">
+            <button
+              type="button"
+              data-testid="fetch"
+              disabled={fetchState !== null && fetchState.error === undefined}
+              onClick={() => fetchFile(node.path ?? '', details.fetchFrom ?? '')}
+            >
+              <Icon name="download" />{' '}
+              {fetchState !== null && fetchState.error === undefined
+                ? 'Fetching…'
+                : `Fetch from remote ${details.fetchFrom}`}
+            </button>
+            {fetchState?.error !== undefined ? (
+              <div className="muted" data-testid="fetch-error">
+                {fetchState.error}
+              </div>
+            ) : null}
           </Row>
         ) : !isStatic &&
           (node.kind === 'data' || node.kind === 'metric') &&

@@ -15,8 +15,30 @@ declare global {
 /** `sluice dag --html`: everything is inlined and there is no server. */
 export const staticData: StaticData | undefined = window.__SLUICE_DATA__;
 
+/** The run's token `sluice ui` puts in the page; every POST carries it. */
+const token: string | null =
+  document.querySelector<HTMLMetaElement>('meta[name="sluice-token"]')?.content ?? null;
+
 async function get<T>(path: string): Promise<T> {
-  const res = await fetch(path, { headers: { Accept: 'application/json' } });
+  return answer(await fetch(path, { headers: { Accept: 'application/json' } }));
+}
+
+async function post<T>(path: string, body: unknown): Promise<T> {
+  if (token === null) throw new Error('this page has no token: reload it from `sluice ui`');
+  return answer(
+    await fetch(path, {
+      method: 'POST',
+      headers: {
+        Accept: 'application/json',
+        'Content-Type': 'application/json',
+        'X-Sluice-Token': token,
+      },
+      body: JSON.stringify(body),
+    }),
+  );
+}
+
+async function answer<T>(res: Response): Promise<T> {
   if (!res.ok) {
     let message = `${res.status} ${res.statusText}`;
     try {
@@ -51,4 +73,9 @@ export function fetchMetrics(revs: string[]): Promise<MetricsPayload> {
 
 export function fetchDetails(id: string, rev: string): Promise<NodeDetails> {
   return get(`api/node?id=${encodeURIComponent(id)}&rev=${encodeURIComponent(rev)}`);
+}
+
+/** Brings a file only a remote has into the local cache (the one request that transfers data). */
+export function fetchFromRemote(path: string, rev: string): Promise<{ fetched: boolean }> {
+  return post('api/fetch', { path, rev });
 }
