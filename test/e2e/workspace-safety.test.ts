@@ -212,7 +212,10 @@ describe('a committed symlink never lets Sluice change files outside the reposit
     const dir = trackedRepo();
     const outside = tempDir('sluice-outside-');
     writeFileSync(join(outside, 'victim.txt'), 'outside data\n');
-    writeFileSync(join(outside, '.gitignore'), '/keep\n');
+    writeFileSync(join(outside, '.gitignore'), '/keep\n/victim.txt\n');
+    // The victim's content is in the cache, so only the symlink stands between it and removal.
+    writeFileSync(join(dir, 'copy.txt'), 'outside data\n');
+    sluiceOk(dir, 'add', 'copy.txt');
     symlinkSync(outside, join(dir, 'link'));
     writeFileSync(
       join(dir, 'v.dvc'),
@@ -223,6 +226,7 @@ describe('a committed symlink never lets Sluice change files outside the reposit
 
   it.each([
     ['remove', 'v.dvc'],
+    ['remove', '--outs', 'v.dvc'],
     ['remove', '--outs', '-f', 'v.dvc'],
     ['checkout', '-f'],
     ['pull', '-f'],
