@@ -50,6 +50,7 @@ const FS_WRITERS_ALLOWED = [
   'src/core/hash/hashFile.ts',
   'src/core/pipeline/runCache.ts',
   'src/core/pipeline/reproState.ts',
+  'src/core/pipeline/outputsInProgress.ts',
   'src/core/workspace/folderListing.ts',
   'src/core/repo/*.ts',
   'src/core/config/config.ts',

@@ -149,6 +149,20 @@ describe('unsaved work is never overwritten without -f', () => {
     expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('in 3\n');
   });
 
+  it('repro deletes without asking what a failed run of the stage left', () => {
+    const dir = makeRepo('sluice', { 'in.txt': 'in\n' });
+    const cmd =
+      "node -e \"require('fs').writeFileSync('out.txt', 'partial'); if (require('fs').readFileSync('in.txt', 'utf8').includes('bad')) process.exit(3); require('fs').copyFileSync('in.txt', 'out.txt')\"";
+    sluiceOk(dir, 'stage', 'add', '-n', 'copy', '-d', 'in.txt', '-o', 'out.txt', cmd);
+    sluiceOk(dir, 'repro');
+    writeFileSync(join(dir, 'in.txt'), 'bad\n');
+    expect(sluice(dir, 'repro').code).not.toBe(0);
+    expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('partial');
+    writeFileSync(join(dir, 'in.txt'), 'good\n');
+    sluiceOk(dir, 'repro');
+    expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('good\n');
+  });
+
   it('move never replaces an existing destination', () => {
     const dir = trackedRepo();
     writeFileSync(join(dir, 'other.txt'), 'precious\n');

@@ -19,6 +19,7 @@ import type { Stage } from '../stage/stage.js';
 import { PIPELINE_FILE, StageIndex } from '../stage/stageIndex.js';
 import { hashPath, type PathHash } from '../workspace/hashPath.js';
 import { PipelineGraph } from './graph.js';
+import { OutputsInProgress } from './outputsInProgress.js';
 import { PipelineFile } from './pipelineFile.js';
 import { findRunCache, isRunCacheable, saveRunCache } from './runCache.js';
 import { commandLines, runShellCommand } from './runStageCommand.js';
@@ -117,7 +118,11 @@ class ReproRunner {
     private readonly plan: Stage[],
     private readonly options: ReproOptions,
     private readonly cwdRel: string,
-  ) {}
+  ) {
+    this.inProgress = new OutputsInProgress(repo);
+  }
+
+  private readonly inProgress: OutputsInProgress;
 
   private address(stage: Stage): string {
     return stage.address(this.cwdRel);
@@ -250,8 +255,11 @@ class ReproRunner {
     }
     events.message(`Running stage '${address}':`);
     events.stageState?.(address, 'running');
+    const outPaths = stage.outs.map((out) => out.repoPath);
+    this.inProgress.add(outPaths);
     await this.runCommands(stage, parallel);
     await this.saveStage(stage, true);
+    this.inProgress.remove(outPaths);
     this.result.reproduced.push(address);
     events.stageState?.(address, 'done');
   }
@@ -268,12 +276,13 @@ class ReproRunner {
   /**
    * Outputs are deleted before the command runs, unless persistent (those are unprotected). An
    * output edited by hand since its stage recorded it, whose content is in no cache, is not
-   * deleted without `force`: the stage then fails before anything changed.
+   * deleted without `force`: the stage then fails before anything changed. What a failed or
+   * killed run of the stage left is its own work, and goes.
    */
   private removeOutputs(stage: Stage): void {
     if (this.options.force !== true) {
       const unsaved = stage.outs
-        .filter((out) => !out.persist)
+        .filter((out) => !out.persist && !this.inProgress.has(out.repoPath))
         .flatMap((out) => unsavedUnder(this.repo, out, { editedOnly: true }));
       if (unsaved.length > 0) throw unsavedFilesError(this.repo, unsaved);
     }
