@@ -368,7 +368,18 @@ export function checkoutOutput(
   const ws = repo.workspace;
   const existed = now !== undefined;
   if (isDir) {
-    checkoutDir(repo, out, recorded.name, recorded.value, now);
+    const corrupt = checkoutDir(repo, out, recorded.name, recorded.value, now);
+    if (corrupt.length > 0) {
+      const shown = corrupt.slice(0, 5).map((relpath) => `'${out.repoPath}/${relpath}'`);
+      const more =
+        corrupt.length > shown.length ? ` and ${corrupt.length - shown.length} more` : '';
+      return {
+        failure: {
+          path: out.repoPath,
+          reason: `cache objects for ${shown.join(', ')}${more} are missing or corrupted`,
+        },
+      };
+    }
     repo.links.recordDir(out.repoPath, recorded.value);
   } else {
     if (!repo.odb.check(recorded.value, recorded.name)) {
@@ -394,13 +405,17 @@ export function checkoutOutput(
   };
 }
 
+/**
+ * Checks a folder out from its listing. A file whose object is missing or corrupt is not placed
+ * (what the workspace has there stays); the others are. Returns the relpaths not placed.
+ */
 function checkoutDir(
   repo: Repo,
   out: Output,
   name: HashName,
   oid: string,
   now: PathHash | undefined,
-): void {
+): string[] {
   const ws = repo.workspace;
   const entries = repo.odb.readDir(oid, name);
   if (entries === undefined) {
@@ -410,17 +425,15 @@ function checkoutDir(
   // Every target is checked, and every object verified, before the first is written: a listing
   // that would write through a symlink, or a missing object, places nothing.
   const current = new Map((now?.files ?? []).map((f) => [f.relpath, f]));
-  const toPlace = entries.filter((entry) => current.get(entry.relpath)?.md5 !== entry.md5);
   for (const entry of entries) ws.resolve(targetOf(entry.relpath));
-  for (const entry of toPlace) {
-    if (!repo.odb.check(entry.md5, name)) {
-      throw new SluiceError(
-        'CORRUPT_OBJECT',
-        `cache object for '${targetOf(entry.relpath)}' is missing or corrupted`,
-        { hint: 'fetch it again from a remote (`sluice fetch`), or re-add the data' },
-      );
-    }
-  }
+  // Objects are verified before anything is written; a bad one is reported, never placed.
+  const corrupt: string[] = [];
+  const toPlace = entries.filter((entry) => {
+    if (current.get(entry.relpath)?.md5 === entry.md5) return false;
+    if (repo.odb.check(entry.md5, name)) return true;
+    corrupt.push(entry.relpath);
+    return false;
+  });
   if (now !== undefined && !now.isDir) ws.remove(out.repoPath);
   ws.mkdir(out.repoPath);
   const wanted = new Set(entries.map((entry) => entry.relpath));
@@ -448,6 +461,7 @@ function checkoutDir(
     repo.onFileDone?.(1, placed.size);
   }
   ws.removeEmptyFolders(out.repoPath);
+  return corrupt;
 }
 
 export function isSymlinkedAncestor(repo: Repo, repoRel: string): boolean {
