@@ -517,9 +517,7 @@ export function startUiIn(sb: Sandbox): Promise<Ui> {
     });
     void done.then((run) => {
       clearTimeout(timer);
-      reject(
-        Object.assign(new Error(`sluice ui exited ${run.code}`), { run }) as Error & { run: Run },
-      );
+      reject(Object.assign(new Error(`sluice ui exited ${run.code}`), { run }));
     });
   });
 }
