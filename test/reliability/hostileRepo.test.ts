@@ -69,7 +69,7 @@ import { cleanupScratch } from './repoFixtures.js';
  * spread over the commands) replay or widen a run; SLUICE_HOSTILE_ONLY=checkout,remove runs
  * only those commands; SLUICE_HOSTILE_PATH replays one shrunk case exactly (printed on failure);
  * SLUICE_HOSTILE_JOBS cases run at once (default 2); SLUICE_HOSTILE_SHRINKS caps the runs spent
- * shrinking a failure (default 40 per command); SLUICE_HOSTILE_SURVEY=1 does not stop at
+ * shrinking a failure (default 20 per command); SLUICE_HOSTILE_SURVEY=1 does not stop at
  * the first failure: every failing case goes to test-artifacts/hostile-repo-failures.jsonl.
  */
 
@@ -83,7 +83,7 @@ const ONLY = (process.env.SLUICE_HOSTILE_ONLY ?? '')
 const REPLAY_PATH = process.env.SLUICE_HOSTILE_PATH;
 const SURVEY = process.env.SLUICE_HOSTILE_SURVEY === '1';
 /** Runs spent shrinking one command's failure at most (CI time); the smallest failing case so far is reported. */
-const SHRINK_BUDGET = Number(process.env.SLUICE_HOSTILE_SHRINKS ?? 40);
+const SHRINK_BUDGET = Number(process.env.SLUICE_HOSTILE_SHRINKS ?? 20);
 const surveyFile = join(projectRoot, 'test-artifacts', 'hostile-repo-failures.jsonl');
 
 const selected = (command: CommandName): boolean =>

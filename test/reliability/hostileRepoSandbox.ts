@@ -216,7 +216,8 @@ export function buildTemplate(): Sandbox {
   const outsideFiles: Record<string, string> = {
     'victim.txt': `${OUTSIDE_SECRET} victim\n`,
     'sub/keep.txt': `${OUTSIDE_SECRET} keep\n`,
-    '.gitignore': 'keep-me\n',
+    // entries an output through the `link` symlink would have: removing one must not edit it
+    '.gitignore': 'keep-me\n/victim.txt\n/sub\n',
     'run.sh': '#!/bin/sh\necho outside\n',
   };
   writeAll(sb.outside, outsideFiles);
@@ -367,7 +368,16 @@ export function diffKeys(a: Record<string, string>, b: Record<string, string>, l
   const changed: string[] = [];
   for (const k of [...keys].sort()) {
     if (a[k] === b[k]) continue;
-    const what = a[k] === undefined ? 'created' : b[k] === undefined ? 'deleted' : 'changed';
+    const [was, now] = [a[k], b[k]];
+    const sameBytes = was?.startsWith('file:') === true && was.split(':')[1] === now?.split(':')[1];
+    const what =
+      was === undefined
+        ? 'created'
+        : now === undefined
+          ? 'deleted'
+          : sameBytes
+            ? `mode ${Number(was.split(':')[2]).toString(8)} -> ${Number(now?.split(':')[2]).toString(8)}`
+            : 'changed';
     changed.push(`${JSON.stringify(k)} ${what}`);
   }
   const more = changed.length > limit ? ` and ${changed.length - limit} more` : '';
