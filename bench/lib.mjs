@@ -43,13 +43,13 @@ export class CommandError extends Error {}
 
 /**
  * Runs a command to completion and returns its wall time in seconds. Throws CommandError on a
- * non-zero exit unless `allowFail`.
+ * non-zero exit unless `allowFail`. `env` adds variables to BENCH_ENV for this command.
  */
-export function run(cmd, args, { cwd, allowFail = false, input } = {}) {
+export function run(cmd, args, { cwd, allowFail = false, input, env } = {}) {
   const start = process.hrtime.bigint();
   const r = spawnSync(cmd, args, {
     cwd,
-    env: BENCH_ENV,
+    env: env === undefined ? BENCH_ENV : { ...BENCH_ENV, ...env },
     input,
     stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     maxBuffer: 1024 * 1024 * 1024,
@@ -94,6 +94,18 @@ export function peakRssMiB(cmd, args, { cwd } = {}) {
     );
   }
   return Number(m[1]) / 1024;
+}
+
+/**
+ * Times several commands in turn: each runs `warmup` times untimed, then `reps` rounds run each
+ * once in the given order (A B C A B C ...), so a slow phase of a shared machine hits every side
+ * alike. `fns` return seconds; the result holds one array of seconds per function.
+ */
+export function alternate(fns, reps, { warmup = 1 } = {}) {
+  for (let w = 0; w < warmup; w++) for (const fn of fns) fn();
+  const runs = fns.map(() => []);
+  for (let i = 0; i < reps; i++) fns.forEach((fn, k) => runs[k].push(fn()));
+  return runs;
 }
 
 export function median(xs) {

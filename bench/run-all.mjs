@@ -4,6 +4,12 @@
 //   BENCH_SCALE=0.1 node bench/run-all.mjs quick run, writes $TMPDIR/sluice-benchmarks-scale-0.1.md
 //   node bench/run-all.mjs --only help,add-large-file --out /tmp/b.md
 //   node bench/run-all.mjs --build         runs `npm run build` first
+//   node bench/run-all.mjs --allow-dirty   writes docs/benchmarks.md from a tree with
+//                                          uncommitted changes (the doc then says so)
+//
+// docs/benchmarks.md names the commit it was measured at, so it is written only from a clean
+// tree (no uncommitted changes, no untracked files outside node_modules) whose HEAD did not
+// move during the run; otherwise the run refuses to start, or writes to $TMPDIR instead.
 //
 // The benchmarks run a private copy of bin/ and dist/ (node_modules linked), so a rebuild of
 // dist/ during the run cannot mix two builds. Set SLUICE_BIN to use another sluice entry point.
@@ -27,13 +33,15 @@ const BENCHMARKS = [
 ];
 
 function parseArgs(argv) {
-  const opts = { only: null, out: null, build: false };
+  const opts = { only: null, out: null, build: false, allowDirty: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--only') opts.only = argv[++i].split(',');
     else if (a === '--out') opts.out = path.resolve(argv[++i]);
     else if (a === '--build') opts.build = true;
-    else throw new Error(`unknown argument ${a} (known: --only a,b --out FILE --build)`);
+    else if (a === '--allow-dirty') opts.allowDirty = true;
+    else
+      throw new Error(`unknown argument ${a} (known: --only a,b --out FILE --build --allow-dirty)`);
   }
   return opts;
 }
@@ -52,10 +60,33 @@ function snapshot() {
   return dir;
 }
 
-function machineInfo(sluiceBin) {
+const DOC = path.join(ROOT, 'docs', 'benchmarks.md');
+
+/**
+ * The commit the checkout is at, and what differs from it: changed or untracked files, leaving
+ * out node_modules (a link to the shared install) and the doc this script writes.
+ */
+function treeState() {
+  const commit = capture('git', ['rev-parse', 'HEAD'], { cwd: ROOT });
+  // Not capture(): its trim would eat the status column of the first line.
+  const status = spawnSync(
+    'git',
+    ['status', '--porcelain', '--', '.', ':(exclude)node_modules', `:(exclude)${DOC}`],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  if (commit == null || status.status !== 0) throw new Error(`${ROOT} is not a git checkout`);
+  const changed = status.stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => line.slice(3));
+  return { commit, dirty: changed.length > 0, changed };
+}
+
+const describeChanges = (tree) =>
+  `${tree.changed.length} changed or untracked file(s): ${tree.changed.slice(0, 5).join(', ')}${tree.changed.length > 5 ? ', ...' : ''}`;
+
+function machineInfo(sluiceBin, tree, allowDirty) {
   const cpus = os.cpus();
-  const head = capture('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT });
-  const dirty = capture('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT });
   return {
     date: new Date().toISOString(),
     nproc: os.availableParallelism(),
@@ -65,7 +96,10 @@ function machineInfo(sluiceBin) {
     tmpFs: capture('findmnt', ['-n', '-o', 'FSTYPE', '-T', os.tmpdir()]) ?? 'unknown',
     node: process.version,
     sluice: capture(process.execPath, [sluiceBin, '--version']) ?? 'unknown',
-    commit: head == null ? 'none' : `${head}${dirty ? ' + uncommitted changes in src/' : ''}`,
+    commit: tree.commit,
+    dirty: tree.dirty,
+    changes: tree.dirty ? describeChanges(tree) : '',
+    allowDirty,
     dvc: capture(DVC_BIN, ['--version']) ?? 'not found',
     git: capture('git', ['--version']) ?? 'not found',
     scale: SCALE,
@@ -165,7 +199,8 @@ function loadWarning(info) {
 function renderMarkdown(info, results, totalSeconds) {
   return `# Benchmarks
 
-Figures from one run of \`node bench/run-all.mjs\` at scale ${info.scale}${info.scale === 1 ? ' (full scale)' : ' (**reduced scale, not the recorded figures**)'}.
+${info.dirty ? `> **Uncommitted changes**: these figures were measured on a tree with ${info.changes}, not on commit \`${info.commit}\` alone${info.allowDirty ? ' (written with `--allow-dirty`)' : ''}.\n\n` : ''}Figures from one run of \`node bench/run-all.mjs\` at scale ${info.scale}${info.scale === 1 ? ' (full scale)' : ' (**reduced scale, not the recorded figures**)'}
+at commit \`${info.commit}\`.
 Every benchmark runs Sluice beside its reference on the same generated data in the same run; a
 ratio is Sluice's median time divided by the reference's median time (lower is better).
 
@@ -179,7 +214,9 @@ ratio is Sluice's median time divided by the reference's median time (lower is b
 | Kernel | ${info.kernel} |
 | Filesystem of the temp dir | ${info.tmpFs} |
 | Node | ${info.node} |
-| Sluice | ${info.sluice} (commit ${info.commit}) |
+| Sluice | ${info.sluice} |
+| Commit | \`${info.commit}\` |
+| Working tree | ${info.dirty ? `**dirty** (${info.changes})` : 'clean (no changed or untracked files besides this doc)'} |
 | DVC | ${info.dvc} |
 | Git | ${info.git} |
 | Load average (1, 5, 15 min) before / after | ${info.loadBefore} / ${os
@@ -213,8 +250,35 @@ ${results.map(section).join('\n\n')}
   one \`dvc status\` run before the measured ones. "After changing one file": each run rewrites a
   different file, so each run must hash exactly one new file. Peak memory is GNU time's \`%M\`
   (maximum resident set size) of one \`sluice status\`. Checkout deletes the \`data\` folder and
-  restores it from the cache (Sluice 2 runs, DVC once).
-- **help**: \`node bin/sluice --help\` against \`node -e 0\`, 3 warm-up runs of each then 15 each.
+  restores it from the cache (Sluice 2 runs, DVC once). \`sluice status\` runs with the answer
+  memo on (see **pipeline**): repeated runs may replay the remembered answer after checking the
+  folders' stamps; this benchmark has no memo-off row yet.
+- **help** (start-up): each command against \`node -e 0\`, 3 warm-up runs of each then 15 rounds
+  in turn. \`bin/sluice\` answers exactly \`--help\`/\`-h\` from text generated at build time
+  without loading the CLI, so that row shows the shortcut and is reported only; the 1.5x target
+  applies to \`sluice --version\`, \`sluice status --help\` and a no-op \`sluice status\` (answer
+  memo off, \`SLUICE_ANSWER_MEMO=0\`) in a small repository (one git-tracked file, one stage).
+- **pipeline**: no-op \`status\` and \`repro\` of a 100-stage pipeline over 1,000 files (each
+  against DVC on its own copy), a no-op \`repro\` of 1,000 chained stages and \`status\` of a
+  1,000-item \`foreach\` (limit 1 s each). A repeated \`status\` or no-op \`repro\` replays the
+  answer Sluice remembered in \`.dvc/tmp/sluice/answers\` when nothing it read has changed, without
+  loading the CLI; so each of these is measured twice, with the answer memo on (the default; the
+  note says how many measured runs replayed) and off (\`SLUICE_ANSWER_MEMO=0\`, the command does
+  its work), with the same target for both. After setup the benchmark waits 2.5 s (an answer is
+  remembered only when the files it read are 2 s old), then runs memo on, memo off and DVC in
+  turn: one warm-up round, 3 measured rounds. \`repro -j 2\`: two independent stages that each
+  hash 800 MiB of generated bytes with SHA-256 (a fixed amount of CPU work, about 0.5 s here),
+  \`repro -f --no-run-cache\` serial and with \`-j 2\`, then both again pinned to one CPU
+  (\`taskset -c 0\`), the four in turn, 3 rounds. Pinned, two stages of CPU work cannot overlap,
+  so the pinned ratio must be near 1.0: below 0.8 the benchmark fails with an error (the stages
+  would be waiting on the clock, not working). That check applies when the load average is at
+  most the CPU count (on a loaded machine other processes on the pinned CPU make the ratio read
+  low); each stage also reports its CPU seconds, and the benchmark fails when a stage used less
+  than 0.8x the serial CPU time pinned with \`-j 2\`.
+- **Commit**: the doc names the commit (\`git rev-parse HEAD\`) it was measured at; \`run-all.mjs\`
+  refuses to write \`docs/benchmarks.md\` from a tree with changed or untracked files (besides
+  \`node_modules\` and this doc), or when HEAD moves during the run, unless \`--allow-dirty\`, and
+  then says so at the top. \`dist/\` is not tracked: build it from the commit (\`--build\`).
 - DVC runs with \`DVC_NO_ANALYTICS=1\` and \`core.check_update false\`. DVC spends about 1 s of each
   command starting up on this machine (about 1.7 s for \`dvc status\` in an empty repository).
 
@@ -228,8 +292,10 @@ node bench/many-files.mjs               # one benchmark, printed only
 \`\`\`
 
 Options: \`--only help,add-large-file,many-files\`, \`--out FILE\`, \`--build\` (runs \`npm run build\`
-first). Environment: \`BENCH_SCALE\` (data size factor), \`BENCH_REPS\` (runs of each timed command,
+first), \`--allow-dirty\` (write \`docs/benchmarks.md\` from a tree with uncommitted changes).
+Environment: \`BENCH_SCALE\` (data size factor; the \`repro -j 2\` stages do not scale), \`BENCH_REPS\` (runs of each timed command,
 default 3), \`BENCH_STATUS_REPS\` (default 5), \`BENCH_DVC_ADD_REPS\` (default 1),
+\`BENCH_HELP_REPS\` (default 15), \`BENCH_STAGE_MIB\` (default 800), \`BENCH_PARALLEL_REPS\` (default 3),
 \`BENCH_CHECKOUT_REPS\` (default 2), \`BENCH_DVC_CHECKOUT_REPS\` (default 1), \`SLUICE_BIN\`,
 \`DVC_BIN\` (default \`/root/.cache/sluice-tools/dvc-venv/bin/dvc\`). Data goes under the system
 temp dir and is deleted afterwards; a full run needs about 10 GiB free there.
@@ -238,6 +304,17 @@ temp dir and is deleted afterwards; a full run needs about 10 GiB free there.
 
 function main() {
   const opts = parseArgs(process.argv.slice(2));
+  const target =
+    opts.out ?? (SCALE === 1 ? DOC : path.join(os.tmpdir(), `sluice-benchmarks-scale-${SCALE}.md`));
+  const tree = treeState();
+  if (target === DOC && tree.dirty && !opts.allowDirty) {
+    console.error(
+      `refusing to write ${path.relative(ROOT, DOC)}: the tree has ${describeChanges(tree)}. ` +
+        'Commit them first (the doc names the commit it measured), or pass --out FILE, or --allow-dirty.',
+    );
+    process.exitCode = 2;
+    return;
+  }
   if (opts.build) {
     const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
     if (r.status !== 0) throw new Error('npm run build failed');
@@ -249,7 +326,7 @@ function main() {
     if (capture(process.execPath, [sluiceBin, '--version']) == null) {
       throw new Error(`${sluiceBin} --version fails: build first (npm run build)`);
     }
-    const info = machineInfo(sluiceBin);
+    const info = machineInfo(sluiceBin, tree, opts.allowDirty);
     console.log(
       `sluice ${info.sluice}, dvc ${info.dvc}, ${info.git}, node ${info.node}, nproc ${info.nproc}, scale ${SCALE}`,
     );
@@ -281,26 +358,31 @@ function main() {
       results.push(res);
     }
     const total = (Date.now() - started) / 1000;
-    const target =
-      opts.out ??
-      (SCALE === 1
-        ? path.join(ROOT, 'docs', 'benchmarks.md')
-        : path.join(os.tmpdir(), `sluice-benchmarks-scale-${SCALE}.md`));
-    mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(target, renderMarkdown(info, results, total));
+    let written = target;
+    const after = treeState();
+    if (target === DOC && (after.commit !== tree.commit || (after.dirty && !opts.allowDirty))) {
+      written = path.join(os.tmpdir(), 'sluice-benchmarks-unrecorded.md');
+      console.error(
+        `\nthe tree changed during the run (HEAD ${tree.commit.slice(0, 12)} -> ${after.commit.slice(0, 12)}` +
+          `${after.dirty ? `, ${describeChanges(after)}` : ''}): not writing ${path.relative(ROOT, DOC)}`,
+      );
+      process.exitCode = 1;
+    }
+    mkdirSync(path.dirname(written), { recursive: true });
+    writeFileSync(written, renderMarkdown(info, results, total));
     // `npm run lint` checks docs/ with prettier too; format the tables the way it wants.
     spawnSync(
       path.join(ROOT, 'node_modules', '.bin', 'prettier'),
-      ['--write', '--log-level', 'warn', target],
+      ['--write', '--log-level', 'warn', written],
       {
         stdio: 'inherit',
       },
     );
-    console.log(`\nwrote ${target} (${(total / 60).toFixed(1)} min)`);
+    console.log(`\nwrote ${written} (${(total / 60).toFixed(1)} min)`);
     const failed = results.some(
       (r) => r.errors.length > 0 || r.rows.some((row) => row.pass === false),
     );
-    process.exitCode = failed ? 1 : 0;
+    if (failed) process.exitCode = 1;
   } finally {
     removeDir(workDir);
     if (snap) removeDir(snap);
