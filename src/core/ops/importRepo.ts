@@ -17,6 +17,7 @@ import type { EntryObject } from '../stage/entries.js';
 import type { Dependency, Stage } from '../stage/stage.js';
 import { StageIndex, stagesForTargets } from '../stage/stageIndex.js';
 import { checkout } from './checkout.js';
+import { assertImportTarget, assertNothingUnsaved } from './outputState.js';
 import {
   materialize,
   normalizeRepoPath,
@@ -88,6 +89,7 @@ export async function importRepo(
       hint: 'use -f to overwrite it',
     });
   }
+  assertImportTarget(repo, outRel, options.force === true);
   const outPath = posix.basename(outRel);
   const repoInfo: EntryObject = { url };
   if (options.rev !== undefined) repoInfo.rev = options.rev;
@@ -118,12 +120,12 @@ export async function importRepo(
   }
   await saveDvcFile(repo, dvcFile, data);
   const gitFiles = [dvcFile, ...(await ignoreOutputs(repo, [outRel]))];
-  if (materialized !== undefined) checkoutOrThrow(repo, dvcFile, outRel);
+  if (materialized !== undefined) checkoutOrThrow(repo, dvcFile, outRel, true);
   return { dvcFile, out: outRel, gitFiles };
 }
 
-function checkoutOrThrow(repo: Repo, dvcFile: string, outRel: string): void {
-  const result = checkout(repo, [dvcFile], { cwd: repo.root, force: true });
+function checkoutOrThrow(repo: Repo, dvcFile: string, outRel: string, force: boolean): void {
+  const result = checkout(repo, [dvcFile], { cwd: repo.root, force });
   if (result.failed.length > 0) {
     throw new SluiceError('FAILED', `could not check out '${outRel}'`, {
       hint: result.failed.map((f) => f.reason).join('; '),
@@ -175,9 +177,12 @@ export async function updateRepoImport(
   const { md5: _old, ...rest } = body;
   const md5 = computeStageMd5(rest);
   const data: EntryObject = 'md5' in parsed ? { ...body, md5 } : { ...rest, md5 };
+  // An import edited by hand since it was imported is not replaced (nor its record moved on).
+  const outRel = posix.join(posix.dirname(dvcFile), out.path);
+  if (materialized !== undefined) assertNothingUnsaved(repo, outRel, out);
   await saveDvcFile(repo, dvcFile, data, text);
   if (materialized !== undefined) {
-    checkoutOrThrow(repo, dvcFile, posix.join(posix.dirname(dvcFile), out.path));
+    checkoutOrThrow(repo, dvcFile, posix.join(posix.dirname(dvcFile), out.path), false);
   }
   return { changed: true };
 }

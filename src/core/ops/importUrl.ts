@@ -18,6 +18,7 @@ import { computeStageMd5, saveDvcFile } from '../stage/dvcFile.js';
 import type { EntryObject } from '../stage/entries.js';
 import { hashPath, type PathHash } from '../workspace/hashPath.js';
 import { checkout } from './checkout.js';
+import { assertImportTarget, assertNothingUnsaved } from './outputState.js';
 import { ignoreOutputs } from './ignoreOutputs.js';
 import { storeInCache } from './outputState.js';
 
@@ -343,6 +344,7 @@ export async function importUrl(
       hint: 'use -f to overwrite it',
     });
   }
+  assertImportTarget(repo, outRel, options.force === true);
   const fileDir = posix.dirname(dvcFile) === '.' ? '' : posix.dirname(dvcFile);
   // A local source is written relative to the .dvc file, as DVC writes it.
   const depPath = local
@@ -447,6 +449,8 @@ export async function updateImportUrl(
   delete body.md5;
   const { md5: _old, ...rest } = body;
   const data: EntryObject = { md5: computeStageMd5(rest), ...rest };
+  // An import edited by hand since it was imported is not replaced (nor its record moved on).
+  if (download) assertNothingUnsaved(repo, posix.join(fileDir, out.path), out);
   await saveDvcFile(repo, dvcFile, data, text);
   if (download) checkout(repo, [dvcFile], { cwd: repo.root, force: true });
   return { changed: true };

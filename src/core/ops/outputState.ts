@@ -531,9 +531,54 @@ export function unsavedUnder(repo: Repo, out: Output, options: { editedOnly: boo
   if (recorded !== undefined && now.hash === recorded.value) {
     if (!out.cache || isInCache(repo, recorded)) return [];
   }
+  return unsavedIn(repo, out.repoPath, now, out.cache ? name : undefined);
+}
+
+/**
+ * The files at a workspace path (file or folder) whose content is in no cache: what replacing or
+ * deleting the path would lose. Checks the path first (`BAD_PATH` for one Sluice never writes).
+ */
+export function unsavedAt(repo: Repo, repoRel: string): string[] {
+  repo.workspace.resolve(repoRel);
+  const now = hashPath(repo.hashContext, repo.abs(repoRel), repoRel, 'md5');
+  return now === undefined ? [] : unsavedIn(repo, repoRel, now, 'md5');
+}
+
+/** With no hash name (an uncached output), every file counts as unsaved. */
+function unsavedIn(
+  repo: Repo,
+  repoRel: string,
+  now: PathHash,
+  name: HashName | undefined,
+): string[] {
   const files = now.isDir
-    ? (now.files ?? []).map((f) => ({ path: `${out.repoPath}/${f.relpath}`, md5: f.md5 }))
-    : [{ path: out.repoPath, md5: now.hash }];
-  if (!out.cache) return files.map((f) => f.path);
+    ? (now.files ?? []).map((f) => ({ path: `${repoRel}/${f.relpath}`, md5: f.md5 }))
+    : [{ path: repoRel, md5: now.hash }];
+  if (name === undefined) return files.map((f) => f.path);
   return files.filter((f) => !repo.odb.exists(f.md5, name)).map((f) => f.path);
+}
+
+/**
+ * An import's output path must be one Sluice may write, and whatever is there already must be
+ * saved in the cache (or `force`): the import replaces it.
+ */
+export function assertImportTarget(repo: Repo, outRel: string, force: boolean): void {
+  const unsaved = unsavedAt(repo, outRel);
+  if (unsaved.length > 0 && !force) {
+    throw new SluiceError('ALREADY_EXISTS', `'${outRel}' already exists and is not in the cache`, {
+      hint: 'use -f to replace it, or -o to choose another name',
+    });
+  }
+}
+
+/** Throws `UNSAVED` when the workspace copy of an import differs from its record and the cache. */
+export function assertNothingUnsaved(
+  repo: Repo,
+  outRel: string,
+  recorded: { md5?: unknown },
+): void {
+  const unsaved = unsavedAt(repo, outRel);
+  const now =
+    unsaved.length === 0 ? undefined : hashPath(repo.hashContext, repo.abs(outRel), outRel);
+  if (now !== undefined && now.hash !== recorded.md5) throw unsavedFilesError(repo, unsaved);
 }
