@@ -7,6 +7,7 @@ import { LinkRecord } from '../cache/linkRecord.js';
 import { ObjectStore } from '../cache/objectStore.js';
 import { Config } from '../config/config.js';
 import { SluiceError } from '../errors.js';
+import { addReclaimed, nothingReclaimed, type Reclaimed } from '../fs/tempFiles.js';
 import { Git } from '../scm/git.js';
 import { DvcIgnore } from '../workspace/dvcIgnore.js';
 import { SHARED_STAMP_MIN_FILES, startStampHelper } from '../workspace/folderStamp.js';
@@ -40,6 +41,8 @@ export class Repo {
   readonly links: LinkRecord;
   private readonly lockFile: RepoLock;
   private linkerInstance: Linker | undefined;
+  /** What the sweeps of `withLock` removed: temporary files left by killed commands. */
+  readonly reclaimed: Reclaimed = nothingReclaimed();
   /** Told of every file hashed, cached or checked out, with its size (for progress bars). */
   onFileDone: ((files: number, bytes: number) => void) | undefined;
 
@@ -99,17 +102,30 @@ export class Repo {
     };
   }
 
-  /** Runs `fn` holding the repo lock, then saves the hash cache. */
-  async withLock<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` holding the repo lock, then saves the hash cache. First, the temporary files of
+   * killed commands are removed (see tempSweep.ts): everywhere they can be, or with
+   * `sweep: 'records'` only where dead commands' records say (the no-op `status` stays fast).
+   * Meanwhile the folders this command makes temporary files in are recorded.
+   */
+  async withLock<T>(
+    fn: () => Promise<T>,
+    options: { sweep?: 'full' | 'records' } = {},
+  ): Promise<T> {
     await this.lockFile.acquire({
       waitSeconds: this.options.waitSeconds ?? DEFAULT_LOCK_WAIT_SECONDS,
       command: this.options.command ?? 'sluice',
     });
+    const sweep = await import('./tempSweep.js');
     try {
+      const reclaimed = sweep.sweepDeadTemps(this, { full: options.sweep !== 'records' });
+      addReclaimed(this.reclaimed, reclaimed);
+      sweep.startTempRecord(this);
       const result = await fn();
       this.saveState();
       return result;
     } finally {
+      sweep.endTempRecord();
       this.lockFile.release();
     }
   }

@@ -1,0 +1,131 @@
+import { readdirSync, realpathSync, rmSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import {
+  addReclaimed,
+  deadTempRecords,
+  nothingReclaimed,
+  ownTempOwner,
+  recordNameFor,
+  recordTempFoldersIn,
+  removeDeadTempsIn,
+  type Reclaimed,
+} from '../fs/tempFiles.js';
+import { StageIndex } from '../stage/stageIndex.js';
+import type { Repo } from './repo.js';
+
+/** Where commands record the folders they write temporary files into (see tempFiles.ts). */
+export function tempRecordsDir(repo: Repo): string {
+  return join(repo.tmpDir, 'sluice', 'writing');
+}
+
+/** Starts recording this process's temporary folders for `repo` (ended by `endTempRecord`). */
+export function startTempRecord(repo: Repo): void {
+  recordTempFoldersIn(join(tempRecordsDir(repo), recordNameFor(ownTempOwner())));
+}
+
+/** Ends the record: whatever temporary files the command made are renamed or removed by now. */
+export function endTempRecord(): void {
+  recordTempFoldersIn(undefined);
+}
+
+export interface SweepOptions {
+  /**
+   * Look everywhere a temporary file can be left without a record (the cache's folders,
+   * `.dvc/tmp`, the folders of the tracked outputs), not only where dead commands' records say.
+   * Off for `status`, whose no-op must stay as fast as it is.
+   */
+  full: boolean;
+}
+
+/**
+ * Removes the temporary files of killed commands: the folders recorded by commands that died,
+ * and with `full` the cache, `.dvc/tmp` and the folders holding tracked outputs. Only names
+ * Sluice makes, only regular files whose owner is gone, only in folders reached without a
+ * symbolic link from the repository or the cache.
+ */
+export function sweepDeadTemps(repo: Repo, options: SweepOptions): Reclaimed {
+  const records = deadTempRecords(tempRecordsDir(repo));
+  const reclaimed = nothingReclaimed();
+  if (records.length === 0 && !options.full) return reclaimed;
+  const inside = new SafeFolders([repo.root, repo.cacheDir]);
+  const cacheFolders = new Set<string>();
+  for (const root of [repo.odb.filesRoot, repo.cacheDir]) {
+    cacheFolders.add(root);
+    for (const name of listNames(root)) {
+      if (/^[0-9a-f]{2}$/.test(name)) cacheFolders.add(join(root, name));
+    }
+  }
+  const folders = new Set<string>([repo.tmpDir, join(repo.tmpDir, 'sluice')]);
+  for (const name of listNames(join(repo.tmpDir, 'sluice'))) {
+    // cloned repositories are git's, not ours to look through
+    if (name !== 'clones') folders.add(join(repo.tmpDir, 'sluice', name));
+  }
+  for (const record of records) for (const folder of record.folders) folders.add(folder);
+  if (options.full) for (const folder of outputFolders(repo)) folders.add(folder);
+  for (const folder of cacheFolders) folders.delete(folder);
+  for (const folder of cacheFolders) {
+    if (inside.allows(folder)) addReclaimed(reclaimed, removeDeadTempsIn(folder, { legacy: true }));
+  }
+  for (const folder of folders) {
+    if (inside.allows(folder)) addReclaimed(reclaimed, removeDeadTempsIn(folder));
+  }
+  for (const record of records) {
+    // The record goes only once its folders are swept: a sweep killed half-way is done again.
+    rmSync(record.path, { force: true });
+  }
+  return reclaimed;
+}
+
+/** The folders that hold tracked outputs (a broken metafile only narrows the sweep). */
+function outputFolders(repo: Repo): string[] {
+  let index: StageIndex;
+  try {
+    index = StageIndex.load(repo);
+  } catch {
+    return [];
+  }
+  const folders = new Set<string>();
+  for (const out of index.allOutputs()) folders.add(dirname(repo.abs(out.repoPath)));
+  return [...folders];
+}
+
+function listNames(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Folders a sweep may enter: inside one of the roots, reached from it without a symbolic link
+ * (the path below the root and its real path below the root's real path are the same).
+ */
+class SafeFolders {
+  private readonly roots: { path: string; real: string }[] = [];
+
+  constructor(roots: string[]) {
+    for (const path of roots) {
+      try {
+        this.roots.push({ path, real: realpathSync(path) });
+      } catch {
+        // a root that is not there allows nothing
+      }
+    }
+  }
+
+  allows(folder: string): boolean {
+    if (!isAbsolute(folder)) return false;
+    let real: string;
+    try {
+      real = realpathSync(folder);
+    } catch {
+      return false;
+    }
+    return this.roots.some((root) => {
+      const below = relative(root.path, folder);
+      if (below === '..' || below.startsWith(`..${sep}`) || isAbsolute(below)) return false;
+      return relative(root.real, real) === below;
+    });
+  }
+}
