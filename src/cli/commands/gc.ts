@@ -42,19 +42,22 @@ export function registerGc(program: Command): void {
         );
         if (!ok) return;
       }
-      const result = await repo.withLock(async () => {
-        const extra = await usedAtRevisions(repo, {
-          allBranches: flags.allBranches === true,
-          allTags: flags.allTags === true,
-          allCommits: flags.allCommits === true,
-        });
-        const local = gc(repo, flags, extra);
-        if (flags.cloud !== true)
-          return { ...local, remoteRemoved: undefined, remoteReclaimed: undefined };
-        const { gcCloud } = await import('../../core/remote/gcCloud.js');
-        const remote = await gcCloud(repo, extra, flags.remote, Number(flags.jobs));
-        return { ...local, remoteRemoved: remote.removed, remoteReclaimed: remote.reclaimed };
-      });
+      const result = await repo.withLock(
+        async () => {
+          const extra = await usedAtRevisions(repo, {
+            allBranches: flags.allBranches === true,
+            allTags: flags.allTags === true,
+            allCommits: flags.allCommits === true,
+          });
+          const local = gc(repo, flags, extra);
+          if (flags.cloud !== true)
+            return { ...local, remoteRemoved: undefined, remoteReclaimed: undefined };
+          const { gcCloud } = await import('../../core/remote/gcCloud.js');
+          const remote = await gcCloud(repo, extra, flags.remote, Number(flags.jobs));
+          return { ...local, remoteRemoved: remote.removed, remoteReclaimed: remote.reclaimed };
+        },
+        { sweep: 'all' },
+      );
       ctx.ui.out(
         result.removed === 0
           ? "No unused 'local' cache to remove."

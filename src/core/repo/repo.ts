@@ -12,6 +12,7 @@ import { Git } from '../scm/git.js';
 import { DvcIgnore } from '../workspace/dvcIgnore.js';
 import { SHARED_STAMP_MIN_FILES, startStampHelper } from '../workspace/folderStamp.js';
 import type { HashContext } from '../workspace/hashPath.js';
+import type { SweepOptions } from './tempSweep.js';
 import { DEFAULT_LOCK_WAIT_SECONDS, LOCK_TOKEN_ENV, RepoLock } from './repoLock.js';
 
 import { DVC_DIR, findRoot, hashCacheFile, repoLockFile } from './repoPaths.js';
@@ -104,13 +105,12 @@ export class Repo {
 
   /**
    * Runs `fn` holding the repo lock, then saves the hash cache. First, the temporary files of
-   * killed commands are removed (see tempSweep.ts): everywhere they can be, or with
-   * `sweep: 'records'` only where dead commands' records say (the no-op `status` stays fast).
+   * killed commands are removed (see tempSweep.ts; `sweep` says how far to look).
    * Meanwhile the folders this command makes temporary files in are recorded.
    */
   async withLock<T>(
     fn: () => Promise<T>,
-    options: { sweep?: 'full' | 'records' } = {},
+    options: { sweep?: SweepOptions['scope'] } = {},
   ): Promise<T> {
     await this.lockFile.acquire({
       waitSeconds: this.options.waitSeconds ?? DEFAULT_LOCK_WAIT_SECONDS,
@@ -118,7 +118,7 @@ export class Repo {
     });
     const sweep = await import('./tempSweep.js');
     try {
-      const reclaimed = sweep.sweepDeadTemps(this, { full: options.sweep !== 'records' });
+      const reclaimed = sweep.sweepDeadTemps(this, { scope: options.sweep ?? 'changed' });
       addReclaimed(this.reclaimed, reclaimed);
       sweep.startTempRecord(this);
       const result = await fn();
