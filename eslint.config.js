@@ -44,6 +44,9 @@ const FS_WRITERS_ALLOWED = [
   // The guarded path itself, and the atomic write it is built on.
   'src/core/fs/guardedWorkspace.ts',
   'src/core/fs/atomicWrite.ts',
+  // Removes only Sluice's own temporary files whose owner is gone (exact name pattern, regular
+  // files, realpath inside the repository or cache), and keeps the records of where they are.
+  'src/core/fs/tempFiles.ts',
   // The cache: objects, links placed at paths the guarded path resolved, and Sluice's own state
   // in .dvc/tmp.
   'src/core/cache/*.ts',

@@ -52,7 +52,7 @@ await build({
         // What the folder-stamp helper thread loads: kept small, it starts in tens of ms.
         {
           name: 'walk',
-          test: /dist[\\/]core[\\/](workspace[\\/](walk|folderStamp|folderListing|earlyStamps|dvcIgnore)|fs[\\/]fileFacts|cache[\\/]hashCache|fs[\\/]atomicWrite|errors)\.js$|node_modules[\\/]ignore[\\/]/,
+          test: /dist[\\/]core[\\/](workspace[\\/](walk|folderStamp|folderListing|earlyStamps|dvcIgnore)|fs[\\/]fileFacts|cache[\\/]hashCache|fs[\\/](atomicWrite|tempFiles)|errors)\.js$|node_modules[\\/]ignore[\\/]/,
         },
         // What the entry loads to answer a read-only command from its remembered answer (see
         // rememberedAnswer.ts), before and instead of the CLI: kept apart from the core's chunk,

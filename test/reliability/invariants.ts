@@ -219,3 +219,21 @@ export function listTree(dir: string): string[] {
   walk('');
   return out.sort();
 }
+
+/**
+ * Sluice's temporary files (`.NAME.OWNER.TAG.tmp`, and what older versions wrote: `.tmp-PID-…`,
+ * `….stale-PID`) and the records of the folders a command writes them into, anywhere below
+ * `dir` (`.git` excepted). A stage command's own temporary names (`model.bin.tmp`) are not ours.
+ */
+export function sluiceTemps(dir: string): string[] {
+  return listTree(dir).filter((path) => {
+    if (path.startsWith('.git/')) return false;
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    return (
+      (name.startsWith('.') && name.endsWith('.tmp')) ||
+      name.startsWith('.tmp-') ||
+      /\.stale-\d+$/.test(name) ||
+      /\.dvc\/tmp\/sluice\/writing\/.*\.folders$/.test(path)
+    );
+  });
+}

@@ -14,6 +14,7 @@ import {
   metafiles,
   missingObjects,
   referencedOids,
+  sluiceTemps,
   snapshotFiles,
   unparsableMetafiles,
 } from './invariants.js';
@@ -212,6 +213,8 @@ interface Tally {
   midWork: number;
   survived: number;
   rerunsCompleted: number;
+  /** Sluice's temporary files right after the kills, and after the next commands (must be 0). */
+  tempsAfterKill: number;
   leftoverTemps: number;
 }
 
@@ -331,6 +334,7 @@ interface PointResult {
   /** Killed after it had changed something (the cache, the remote or the workspace). */
   midWork: boolean;
   rerunCompleted: boolean;
+  tempsAfterKill: number;
   leftoverTemps: number;
   problems: string[];
 }
@@ -361,19 +365,27 @@ async function tryKillPoint(ctx: PointContext, point: KillPoint): Promise<PointR
   const run = await runAndKill(project.repo, scenario.args, point);
   const midWork = !run.finished && stateFingerprint(project) !== ctx.startFingerprint;
   const problems = afterKillProblems(project, scenario, before, after);
+  const tempsAfterKill = sluiceTemps(project.repo).length + sluiceTemps(project.remote).length;
   const rerun = await runSluice(project.repo, ['--wait', '60', ...scenario.args]);
   if (rerun.code === 0) {
     problems.push(...(await afterRerunProblems(project, scenario, after, ctx.expectedStatus)));
   } else {
     problems.push(`rerun exited ${rerun.code}: ${rerun.stderr.trim()}`);
   }
-  const cache = auditObjects(join(project.repo, '.dvc', 'cache', 'files', 'md5'));
+  // What the kill left, the next command (the rerun) removed: no temporary file of Sluice's
+  // is left in the workspace, .dvc, the cache or the remote.
+  const left = [
+    ...sluiceTemps(project.repo),
+    ...sluiceTemps(project.remote).map((path) => `remote:${path}`),
+  ];
+  if (left.length > 0) problems.push(`temporary files left: ${left.slice(0, 5).join(' ')}`);
   await removeProject(project);
   return {
     killed: !run.finished,
     midWork,
     rerunCompleted: rerun.code === 0,
-    leftoverTemps: cache.other.length,
+    tempsAfterKill,
+    leftoverTemps: left.length,
     problems,
   };
 }
@@ -494,6 +506,7 @@ describe('kill at any point', () => {
         midWork: results.filter((r) => r.midWork).length,
         survived: results.filter((r) => r.problems.length === 0).length,
         rerunsCompleted: results.filter((r) => r.rerunCompleted).length,
+        tempsAfterKill: results.reduce((sum, r) => sum + r.tempsAfterKill, 0),
         leftoverTemps: results.reduce((sum, r) => sum + r.leftoverTemps, 0),
       };
       const failures = results.flatMap((r, i) =>
@@ -512,6 +525,7 @@ describe('kill at any point', () => {
     const sum = (pick: (t: Tally) => number): number => tallies.reduce((n, t) => n + pick(t), 0);
     const total = sum((t) => t.tried);
     expect(sum((t) => t.survived)).toBe(total);
+    expect(sum((t) => t.leftoverTemps)).toBe(0);
     expect(total).toBe(POINTS * scenarios.length);
     const rows = tallies.map((t) =>
       [
@@ -525,6 +539,7 @@ describe('kill at any point', () => {
         t.midWork,
         t.survived,
         t.rerunsCompleted,
+        t.tempsAfterKill,
         t.leftoverTemps,
       ].join(' | '),
     );
@@ -556,20 +571,22 @@ lost. Then the same command ran again, taking over the dead process's lock: it m
 leave exactly the state of the uninterrupted run: the same \`sluice status\` (clean, except
 after \`add\`, where the pipeline is still to run), every tracked file and metafile
 byte-identical, every object the metafiles name in the cache (and on the remote for push, pull
-and gc -c), and no lock left behind.
+and gc -c), no lock left behind, and no temporary file of Sluice's anywhere in the workspace, \`.dvc\`,
+the cache or the remote.
 
 "Killed mid-work" counts kills after which the cache, the remote or the workspace had already
 changed: the command was cut short in the middle of writing.
 
-| command | uninterrupted (ms) | start-up (ms) | filesystem changes | points by time + by write | kill points tried | killed before the end | killed mid-work | survived | reruns completed | temp files left in cache |
-|---|---|---|---|---|---|---|---|---|---|---|
+| command | uninterrupted (ms) | start-up (ms) | filesystem changes | points by time + by write | kill points tried | killed before the end | killed mid-work | survived | reruns completed | temp files after the kills | temp files left after the reruns |
+|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.map((row) => `| ${row} |`).join('\n')}
-| **total** | | | | | **${total}** | **${sum((t) => t.killed)}** | **${sum((t) => t.midWork)}** | **${sum((t) => t.survived)}** | **${sum((t) => t.rerunsCompleted)}** | |
+| **total** | | | | | **${total}** | **${sum((t) => t.killed)}** | **${sum((t) => t.midWork)}** | **${sum((t) => t.survived)}** | **${sum((t) => t.rerunsCompleted)}** | **${sum((t) => t.tempsAfterKill)}** | **${sum((t) => t.leftoverTemps)}** |
 
 Seed ${SEED}, ${POINTS} points per command. Rerun with more points or another seed:
 \`SLUICE_KILL_SEED=7 SLUICE_KILL_POINTS=50 npx vitest run test/reliability/killPoints.test.ts\`
-(\`SLUICE_KILL_JOBS\` sets how many kill points run at once). Temporary files left by a killed
-write keep their temporary names, are never taken for objects, and are not counted as problems.`,
+(\`SLUICE_KILL_JOBS\` sets how many kill points run at once). "Temp files after the kills" counts
+the files under Sluice's temporary names (and records of the folders holding them) that the
+killed commands left, summed over the kill points; every one must be gone after the next command.`,
     });
   });
 });

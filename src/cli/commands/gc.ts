@@ -42,23 +42,28 @@ export function registerGc(program: Command): void {
         );
         if (!ok) return;
       }
-      const result = await repo.withLock(async () => {
-        const extra = await usedAtRevisions(repo, {
-          allBranches: flags.allBranches === true,
-          allTags: flags.allTags === true,
-          allCommits: flags.allCommits === true,
-        });
-        const local = gc(repo, flags, extra);
-        if (flags.cloud !== true) return { ...local, remoteRemoved: undefined };
-        const { gcCloud } = await import('../../core/remote/gcCloud.js');
-        const remoteRemoved = await gcCloud(repo, extra, flags.remote, Number(flags.jobs));
-        return { ...local, remoteRemoved };
-      });
+      const result = await repo.withLock(
+        async () => {
+          const extra = await usedAtRevisions(repo, {
+            allBranches: flags.allBranches === true,
+            allTags: flags.allTags === true,
+            allCommits: flags.allCommits === true,
+          });
+          const local = gc(repo, flags, extra);
+          if (flags.cloud !== true)
+            return { ...local, remoteRemoved: undefined, remoteReclaimed: undefined };
+          const { gcCloud } = await import('../../core/remote/gcCloud.js');
+          const remote = await gcCloud(repo, extra, flags.remote, Number(flags.jobs));
+          return { ...local, remoteRemoved: remote.removed, remoteReclaimed: remote.reclaimed };
+        },
+        { sweep: 'all' },
+      );
       ctx.ui.out(
         result.removed === 0
           ? "No unused 'local' cache to remove."
           : `Removed ${result.removed} objects from repo cache.`,
       );
+      if (repo.reclaimed.files > 0) ctx.ui.out(reclaimedLine(repo.reclaimed, ''));
       if (result.remoteRemoved !== undefined) {
         ctx.ui.out(
           result.remoteRemoved === 0
@@ -66,5 +71,16 @@ export function registerGc(program: Command): void {
             : `Removed ${result.remoteRemoved} objects from remote.`,
         );
       }
+      if (result.remoteReclaimed !== undefined && result.remoteReclaimed.files > 0) {
+        ctx.ui.out(reclaimedLine(result.remoteReclaimed, ' from remote'));
+      }
     });
+}
+
+/** `Removed 2 temporary files (1.5 MB) left by interrupted commands.` */
+function reclaimedLine(reclaimed: { files: number; bytes: number }, where: string): string {
+  const files = reclaimed.files === 1 ? '1 temporary file' : `${reclaimed.files} temporary files`;
+  const mb = reclaimed.bytes / 1e6;
+  const size = mb >= 10 ? mb.toFixed(0) : mb >= 0.1 || mb === 0 ? mb.toFixed(1) : mb.toFixed(3);
+  return `Removed ${files} (${size} MB)${where} left by interrupted commands.`;
 }

@@ -52,12 +52,15 @@ export function registerStatus(program: Command): void {
       const [{ StageIndex, stagesForTargets }, { repoStatus }, { fileProgress }] = await modules;
       const bar = fileProgress(repo, 'Hashing', ctx.ui.isTTY);
       const result = await repo
-        .withLock(() => {
-          const index = StageIndex.load(repo);
-          const cwdRel = repo.rel(ctx.cwd);
-          const stages = stagesForTargets(index, targets, cwdRel);
-          return Promise.resolve({ stages, status: repoStatus(repo, index, stages, cwdRel) });
-        })
+        .withLock(
+          () => {
+            const index = StageIndex.load(repo);
+            const cwdRel = repo.rel(ctx.cwd);
+            const stages = stagesForTargets(index, targets, cwdRel);
+            return Promise.resolve({ stages, status: repoStatus(repo, index, stages, cwdRel) });
+          },
+          { sweep: 'records' },
+        )
         .finally(() => bar.finish());
       const changed = Object.keys(result.status).length > 0;
       if (ctx.global.quiet === true) {

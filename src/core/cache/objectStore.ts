@@ -148,7 +148,7 @@ export class ObjectStore {
       }
     }
     this.ensureDir(this.filesRoot);
-    const temp = join(this.filesRoot, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    const temp = tempNameFor(join(this.filesRoot, 'object'));
     let hash: string;
     try {
       if (knownHash !== undefined) {
@@ -179,7 +179,7 @@ export class ObjectStore {
    */
   async addLargeFile(source: string): Promise<string> {
     mkdirSync(this.filesRoot, { recursive: true });
-    const temp = join(this.filesRoot, `.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    const temp = tempNameFor(join(this.filesRoot, 'object'));
     const copying = copyFile(source, temp, fsConstants.COPYFILE_FICLONE);
     try {
       const hash = md5FileSync(source);

@@ -3,36 +3,49 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
+import { noteTempFolder, ownerField, ownTempOwner } from './tempFiles.js';
+
 /** Most file systems allow 255 bytes per name; the temp suffix must not push a name past it. */
 const MAX_NAME_BYTES = 255;
-const SUFFIX_BYTES = 32;
 
 /**
- * What makes this thread's temporary names unique: the process, a random tag drawn once (a
- * process id can recur, in containers say) and a count. Drawing random bytes for every name
- * took a tenth of a second per 10,000 files checked out.
+ * What makes this thread's temporary names unique and tells whose they are: the owner (pid,
+ * start time and host, see tempFiles.ts), a random tag drawn once per thread (worker threads
+ * share the pid) and a count. Drawing random bytes for every name took a tenth of a second per
+ * 10,000 files checked out.
  */
-const PROCESS_ID = process.pid;
 const THREAD_TAG = randomBytes(4).toString('hex');
+let ownerPart: string | undefined;
 let tempCount = 0;
 
-/** A temporary name in the same folder as `path`, so that the final rename is atomic. */
+/**
+ * A temporary name in the same folder as `path`, so that the final rename is atomic:
+ * `.NAME.PID-START-HOST.TAGCOUNT.tmp`. Every temporary file Sluice writes is named here (or by
+ * `tempBaseName`, for remote folders), so that the sweep (`removeDeadTempsIn`) recognises
+ * exactly these names and nothing else. The folder is noted in the command's record first.
+ */
 export function tempNameFor(path: string): string {
-  let base = basename(path);
-  if (Buffer.byteLength(base) > MAX_NAME_BYTES - SUFFIX_BYTES) {
-    // Cut whole code points, so a long non-ASCII name still gives a valid UTF-8 temp name.
-    const kept: string[] = [];
-    let bytes = 0;
-    for (const ch of base) {
-      bytes += Buffer.byteLength(ch);
-      if (bytes > MAX_NAME_BYTES - SUFFIX_BYTES) break;
-      kept.push(ch);
-    }
-    base = kept.join('');
-  }
+  const dir = dirname(path);
+  noteTempFolder(dir);
+  return join(dir, tempBaseName(basename(path)));
+}
+
+/** The temporary name (no folder) for a file named `base`, never longer than 255 bytes. */
+export function tempBaseName(base: string): string {
+  ownerPart ??= ownerField(ownTempOwner());
   tempCount += 1;
-  const suffix = `${PROCESS_ID}.${THREAD_TAG}${tempCount.toString(36)}`;
-  return join(dirname(path), `.${base}.${suffix}.tmp`);
+  const suffix = `.${ownerPart}.${THREAD_TAG}${tempCount.toString(36)}.tmp`;
+  const room = MAX_NAME_BYTES - 1 - Buffer.byteLength(suffix);
+  if (Buffer.byteLength(base) <= room) return `.${base}${suffix}`;
+  // Cut whole code points, so a long non-ASCII name still gives a valid UTF-8 temp name.
+  const kept: string[] = [];
+  let bytes = 0;
+  for (const ch of base) {
+    bytes += Buffer.byteLength(ch);
+    if (bytes > room) break;
+    kept.push(ch);
+  }
+  return `.${kept.join('')}${suffix}`;
 }
 
 /** Writes `data` to a temporary file beside `path`, then renames it over `path`. */

@@ -1,5 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempNameFor } from '../fs/atomicWrite.js';
 import type { Repo } from '../repo/repo.js';
 import type { StageState } from './repro.js';
 
@@ -52,7 +53,7 @@ export class ReproStateFile {
         updatedAt: new Date().toISOString(),
         stages: this.states,
       });
-      const temp = `${this.path}.${process.pid}.tmp`;
+      const temp = tempNameFor(this.path);
       writeFileSync(temp, body);
       // rename is atomic, so a reader never sees half a file
       renameSync(temp, this.path);

@@ -1,3 +1,4 @@
+import { nothingReclaimed, type Reclaimed } from '../fs/tempFiles.js';
 import type { HashName } from '../hash/hashFile.js';
 import { usedObjects } from '../ops/gc.js';
 import type { Repo } from '../repo/repo.js';
@@ -7,14 +8,15 @@ import { gcRemote } from './sync.js';
 
 /**
  * `gc -c`: removes from the remote every object the kept scope does not use (the workspace plus
- * `extra`, the objects of the revisions the caller collected).
+ * `extra`, the objects of the revisions the caller collected), and the temporary files killed
+ * uploads left there.
  */
 export async function gcCloud(
   repo: Repo,
   extra: Map<HashName, Set<string>>,
   remoteName: string | undefined,
   jobs: number,
-): Promise<number> {
+): Promise<{ removed: number; reclaimed: Reclaimed }> {
   const used = usedObjects(repo, StageIndex.load(repo), true);
   for (const [name, set] of extra) for (const oid of set) used.get(name)?.add(oid);
   const remote = await openRemote(
@@ -23,7 +25,9 @@ export async function gcCloud(
     Number.isInteger(jobs) ? jobs : undefined,
   );
   try {
-    return await gcRemote(remote.storage, used, remote.jobs);
+    const removed = await gcRemote(remote.storage, used, remote.jobs);
+    const reclaimed = (await remote.storage.removeDeadTemps?.('files/md5/')) ?? nothingReclaimed();
+    return { removed, reclaimed };
   } finally {
     await remote.storage.close();
   }

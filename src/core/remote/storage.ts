@@ -1,3 +1,5 @@
+import type { Reclaimed } from '../fs/tempFiles.js';
+
 /**
  * The one interface every remote backend implements (local folder, S3, SSH, HTTP/WebDAV, Azure,
  * GCS). Keys are POSIX paths relative to the remote's root, e.g. `files/md5/ac/bd18db…`.
@@ -33,6 +35,17 @@ export interface RemoteStorage {
    * DVC records an ETag for implement it). Undefined when the object does not exist.
    */
   info?(key: string): Promise<ObjectInfo | undefined>;
+
+  /**
+   * Removes what killed uploads left under `prefix` and below: temporary files (named by
+   * `tempNameFor`) whose owner is gone. Only backends that upload under a temporary name and
+   * rename have any (local folder, SSH, WebDAV); object stores (S3, GCS, Azure) write an object
+   * atomically in one PUT or a multipart completion, and leave none.
+   */
+  removeDeadTemps?(prefix: string): Promise<Reclaimed>;
+
+  /** What uploads have removed so far, sweeping the folders they wrote into (see above). */
+  readonly reclaimed?: Reclaimed;
 
   /** Releases connections. */
   close(): Promise<void>;

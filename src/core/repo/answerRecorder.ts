@@ -269,6 +269,9 @@ export class AnswerRecorder {
     // The CLI's own code is witnessed by the build's signature.
     if (abs === this.tmpDir || abs === this.lockFile || within(abs, this.stateDir)) return;
     if (within(abs, this.buildDir)) return;
+    // Processes' start times, read to name temporary files and judge their owners: they change
+    // with every process and say nothing of the answer.
+    if (within(abs, '/proc')) return;
     this.paths.add(abs);
   }
 

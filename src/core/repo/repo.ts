@@ -8,10 +8,12 @@ import { ObjectStore } from '../cache/objectStore.js';
 import { Config } from '../config/config.js';
 import { SluiceError } from '../errors.js';
 import { GuardedWorkspace } from '../fs/guardedWorkspace.js';
+import { addReclaimed, nothingReclaimed, type Reclaimed } from '../fs/tempFiles.js';
 import { Git } from '../scm/git.js';
 import { DvcIgnore } from '../workspace/dvcIgnore.js';
 import { SHARED_STAMP_MIN_FILES, startStampHelper } from '../workspace/folderStamp.js';
 import type { HashContext } from '../workspace/hashPath.js';
+import type { SweepOptions } from './tempSweep.js';
 import { DEFAULT_LOCK_WAIT_SECONDS, LOCK_TOKEN_ENV, RepoLock } from './repoLock.js';
 
 import { DVC_DIR, findRoot, hashCacheFile, repoLockFile } from './repoPaths.js';
@@ -43,6 +45,8 @@ export class Repo {
   readonly workspace: GuardedWorkspace;
   private readonly lockFile: RepoLock;
   private linkerInstance: Linker | undefined;
+  /** What the sweeps of `withLock` removed: temporary files left by killed commands. */
+  readonly reclaimed: Reclaimed = nothingReclaimed();
   /** Told of every file hashed, cached or checked out, with its size (for progress bars). */
   onFileDone: ((files: number, bytes: number) => void) | undefined;
 
@@ -103,17 +107,29 @@ export class Repo {
     };
   }
 
-  /** Runs `fn` holding the repo lock, then saves the hash cache. */
-  async withLock<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` holding the repo lock, then saves the hash cache. First, the temporary files of
+   * killed commands are removed (see tempSweep.ts; `sweep` says how far to look).
+   * Meanwhile the folders this command makes temporary files in are recorded.
+   */
+  async withLock<T>(
+    fn: () => Promise<T>,
+    options: { sweep?: SweepOptions['scope'] } = {},
+  ): Promise<T> {
     await this.lockFile.acquire({
       waitSeconds: this.options.waitSeconds ?? DEFAULT_LOCK_WAIT_SECONDS,
       command: this.options.command ?? 'sluice',
     });
+    const sweep = await import('./tempSweep.js');
     try {
+      const reclaimed = sweep.sweepDeadTemps(this, { scope: options.sweep ?? 'changed' });
+      addReclaimed(this.reclaimed, reclaimed);
+      sweep.startTempRecord(this);
       const result = await fn();
       this.saveState();
       return result;
     } finally {
+      sweep.endTempRecord();
       this.lockFile.release();
     }
   }

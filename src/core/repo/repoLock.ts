@@ -180,7 +180,7 @@ export class RepoLock {
   }
 
   private breakStale(): void {
-    const aside = `${this.path}.stale-${process.pid}`;
+    const aside = tempNameFor(this.path);
     try {
       renameSync(this.path, aside);
     } catch {

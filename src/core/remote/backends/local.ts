@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { constants as fsConstants, existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
+import {
+  constants as fsConstants,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  statSync,
+  type Dirent,
+} from 'node:fs';
 import {
   copyFile,
   mkdir,
@@ -15,6 +22,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errnoCode, SluiceError } from '../../errors.js';
 import { tempNameFor } from '../../fs/atomicWrite.js';
+import {
+  addReclaimed,
+  nothingReclaimed,
+  removeDeadTempsIn,
+  type Reclaimed,
+} from '../../fs/tempFiles.js';
 import { BLOCK_SIZE, md5File, md5FileSync } from '../../hash/hashFile.js';
 import { maskUrl, RemoteNotFoundError, type RemoteConfig, type RemoteStorage } from '../storage.js';
 import { folderKeys, listedFolder } from './shared.js';
@@ -38,6 +51,7 @@ export class LocalStorage implements RemoteStorage {
     defaultJobs: 4 * Math.max(1, cpus().length),
   };
   private readonly madeDirs = new Set<string>();
+  readonly reclaimed: Reclaimed = nothingReclaimed();
 
   constructor(
     readonly root: string,
@@ -183,10 +197,36 @@ export class LocalStorage implements RemoteStorage {
     return Promise.resolve();
   }
 
+  /**
+   * The folders of the tree under `prefix`, symbolic links not followed, each swept of the
+   * temporary files of dead uploads.
+   */
+  removeDeadTemps(prefix: string): Promise<Reclaimed> {
+    const reclaimed = nothingReclaimed();
+    const sweep = (dir: string): void => {
+      addReclaimed(reclaimed, removeDeadTempsIn(dir, { legacy: true }));
+      let entries: Dirent[];
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        if (entry.isDirectory()) sweep(join(dir, entry.name));
+      }
+    };
+    if (lstatSync(this.pathOf(prefix), { throwIfNoEntry: false })?.isDirectory() === true) {
+      sweep(this.pathOf(prefix));
+    }
+    return Promise.resolve(reclaimed);
+  }
+
+  /** Makes an upload's folder, once, and sweeps it of what killed uploads left there. */
   private async ensureDir(dir: string): Promise<void> {
     if (this.madeDirs.has(dir)) return;
     await mkdir(dir, { recursive: true });
     this.madeDirs.add(dir);
+    addReclaimed(this.reclaimed, removeDeadTempsIn(dir, { legacy: true }));
   }
 }
 

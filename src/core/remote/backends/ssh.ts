@@ -1,10 +1,17 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join, posix } from 'node:path';
 import type { ConnectConfig, SFTPWrapper, Stats, TransferOptions } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
 import { SluiceError } from '../../errors.js';
+import { tempBaseName } from '../../fs/atomicWrite.js';
+import {
+  addReclaimed,
+  isTempOwnerGone,
+  nothingReclaimed,
+  parseTempName,
+  type Reclaimed,
+} from '../../fs/tempFiles.js';
 import { maskUrl, RemoteNotFoundError, type RemoteConfig, type RemoteStorage } from '../storage.js';
 import {
   folderKeys,
@@ -89,10 +96,8 @@ export class SshStorage implements RemoteStorage {
     const target = this.pathOf(key);
     const dir = posix.dirname(target);
     await this.ensureDir(dir);
-    const temp = posix.join(
-      dir,
-      `.${posix.basename(target)}.${randomBytes(6).toString('hex')}.tmp`,
-    );
+    await this.sweepOnce(dir);
+    const temp = posix.join(dir, tempBaseName(posix.basename(target)));
     try {
       await this.op((done) => this.sftp.fastPut(localPath, temp, transferOptions(onBytes), done));
       await this.rename(temp, target);
@@ -144,6 +149,57 @@ export class SshStorage implements RemoteStorage {
   }
 
   /** `mkdir -p`, once per folder per session (many uploads share the same parents). */
+  readonly reclaimed: Reclaimed = nothingReclaimed();
+  private readonly sweptDirs = new Map<string, Promise<void>>();
+
+  /** Sweeps an upload's folder, once, of the temporary files that killed uploads left. */
+  private sweepOnce(dir: string): Promise<void> {
+    let pending = this.sweptDirs.get(dir);
+    if (pending === undefined) {
+      pending = this.sweepDir(dir, false)
+        .then((found) => addReclaimed(this.reclaimed, found))
+        .catch(() => undefined); // a failed sweep must never fail the push
+      this.sweptDirs.set(dir, pending);
+    }
+    return pending;
+  }
+
+  async removeDeadTemps(prefix: string): Promise<Reclaimed> {
+    return this.sweepDir(posix.join(this.target.root, prefix), true);
+  }
+
+  /** Removes the dead owners' temporary files of one folder (and with `deep`, below it). */
+  private async sweepDir(dir: string, deep: boolean): Promise<Reclaimed> {
+    const reclaimed = nothingReclaimed();
+    let entries: { filename: string; attrs: Stats }[];
+    try {
+      entries = await this.op<{ filename: string; attrs: Stats }[]>((done) =>
+        this.sftp.readdir(dir, done),
+      );
+    } catch (error) {
+      if (errorField(error, 'code') === SFTP_NO_SUCH_FILE) return reclaimed;
+      throw this.translate(error, dir);
+    }
+    const now = Date.now();
+    for (const { filename, attrs } of entries) {
+      if (deep && attrs.isDirectory() && filename !== '.' && filename !== '..') {
+        addReclaimed(reclaimed, await this.sweepDir(posix.join(dir, filename), true));
+        continue;
+      }
+      const owner = parseTempName(filename, true);
+      if (owner === undefined || !attrs.isFile()) continue;
+      if (!isTempOwnerGone(owner, attrs.mtime * 1000, now)) continue;
+      try {
+        await this.op((done) => this.sftp.unlink(posix.join(dir, filename), done));
+      } catch {
+        continue; // gone meanwhile
+      }
+      reclaimed.files += 1;
+      reclaimed.bytes += attrs.size;
+    }
+    return reclaimed;
+  }
+
   private ensureDir(dir: string): Promise<void> {
     let pending = this.madeDirs.get(dir);
     if (pending === undefined) {

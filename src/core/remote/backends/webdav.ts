@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
 import type { FileStat, WebDAVClient } from 'webdav';
 import { SluiceError } from '../../errors.js';
+import { tempBaseName } from '../../fs/atomicWrite.js';
 import { maskUrl, type RemoteConfig, type RemoteStorage } from '../storage.js';
 import { authHeaders, HttpStorage } from './http.js';
 import {
@@ -75,10 +75,7 @@ export class WebdavStorage implements RemoteStorage {
     const target = this.pathOf(key);
     const dir = posix.dirname(target);
     await this.ensureDir(dir);
-    const temp = posix.join(
-      dir,
-      `.${posix.basename(target)}.${randomBytes(6).toString('hex')}.tmp`,
-    );
+    const temp = posix.join(dir, tempBaseName(posix.basename(target)));
     const { size } = await stat(localPath);
     try {
       const data =
