@@ -60,7 +60,7 @@ await build({
         {
           name: 'answers',
           priority: 1,
-          test: /dist[\\/](core[\\/]repo[\\/](rememberedAnswer|repoPaths)|cli[\\/]exitFlushed)\.js$/,
+          test: /dist[\\/](core[\\/]repo[\\/](rememberedAnswer|envWitness|repoPaths)|cli[\\/]exitFlushed)\.js$/,
         },
         // The core every data or pipeline command uses, in one chunk: Node 20 has no compile
         // cache, and a no-op `status` spent more time fetching ~30 chunks one import level
@@ -69,7 +69,7 @@ await build({
         // code of theirs in a shared chunk would install its message handler in every thread.
         {
           name: 'core',
-          test: /dist[\\/](core[\\/](?!web|plots|repo[\\/](rememberedAnswer|repoPaths)|hash[\\/]hashWorker|workspace[\\/]stampWorker|remote[\\/]backends[\\/](s3|azure|gcs|ssh|webdav|http))|cli[\\/](context|progress|ui|commands[\\/](status|repro|reproRunner|cloudStatusCli|transferFlags)))|node_modules[\\/](yaml|js-yaml|smol-toml|p-limit|yocto-queue)[\\/]/,
+          test: /dist[\\/](core[\\/](?!web|plots|repo[\\/](rememberedAnswer|envWitness|repoPaths)|hash[\\/]hashWorker|workspace[\\/]stampWorker|remote[\\/]backends[\\/](s3|azure|gcs|ssh|webdav|http))|cli[\\/](context|progress|ui|commands[\\/](status|repro|reproRunner|cloudStatusCli|transferFlags)))|node_modules[\\/](yaml|js-yaml|smol-toml|p-limit|yocto-queue)[\\/]/,
         },
       ],
     },

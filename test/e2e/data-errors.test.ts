@@ -176,6 +176,42 @@ describe('a malformed .dvc file', () => {
     expect(out).toMatch(/foo\.dvc:3/);
   });
 
+  it('a path that is not UTF-8 is refused, naming the file and line, and nothing is placed', () => {
+    const root = makeRepo('sluice');
+    writeTree(root, { foo: 'foo' });
+    sluiceOk(root, 'add', 'foo');
+    // The bytes of `path:` do not decode: read leniently they would name a file `f\uFFFD\uFFFDo`.
+    const text = readFileSync(join(root, 'foo.dvc'));
+    const bad = Buffer.concat([
+      text.subarray(0, text.indexOf('path: foo')),
+      Buffer.from('path: f'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('o\n'),
+    ]);
+    writeFileSync(join(root, 'foo.dvc'), bad);
+    rmSync(join(root, 'foo'));
+    for (const args of [['status'], ['checkout'], ['commit', '-f'], ['push']]) {
+      const out = expectCleanFailure(sluice(root, ...args), 1);
+      expect(out, args.join(' ')).toMatch(/'foo\.dvc:\d+' is invalid: the file is not valid UTF-8/);
+    }
+    expect(readdirSync(root).filter((name) => name.startsWith('f'))).toEqual(['foo.dvc']);
+    expect(readFileSync(join(root, 'foo.dvc'))).toEqual(bad);
+  });
+
+  it('a dvc.yaml or dvc.lock that is not UTF-8 is refused, naming the file', () => {
+    const root = makeRepo('sluice', { foo: 'foo' });
+    sluiceOk(root, 'stage', 'add', '-n', 'copy', '-d', 'foo', '-o', 'bar', 'cp foo bar');
+    sluiceOk(root, 'repro');
+    for (const file of ['dvc.lock', 'dvc.yaml']) {
+      const good = readFileSync(join(root, file));
+      writeFileSync(join(root, file), Buffer.concat([good, Buffer.from('# \xc3\x28\n', 'latin1')]));
+      const out = expectCleanFailure(sluice(root, 'status'), 1);
+      expect(out).toContain(`'${file}:`);
+      expect(out).toContain('is invalid: the file is not valid UTF-8');
+      writeFileSync(join(root, file), good);
+    }
+  });
+
   it('-v shows the stack trace', () => {
     const root = makeRepo('sluice', { foo: 'foo' });
     writeFileSync(join(root, 'foo.dvc'), broken);

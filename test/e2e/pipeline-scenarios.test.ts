@@ -10,6 +10,7 @@ import {
   sluice,
   sluiceBin,
   sluiceOk,
+  sluiceWithEnv,
   writeTree,
 } from '../helpers/sandbox.js';
 
@@ -361,6 +362,47 @@ describe('pipeline errors', () => {
     const nested = sluice(dir, 'stage', 'add', '-n', 'c', '-o', 'out/inner', 'echo c');
     expect(nested.code).toBe(1);
     expect(nested.stderr).toContain('overlapping');
+  });
+
+  it('refuses a matrix of millions of stages at once, naming the file, stage, count and cap', () => {
+    const axes = Array.from(
+      { length: 8 },
+      (_, axis) => `      a${axis}: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]`,
+    );
+    const yaml = ['stages:', '  ok:', '    cmd: echo ok', '  grid:', '    matrix:', ...axes];
+    const dir = withFiles(makeRepo('sluice'), {
+      'dvc.yaml': [...yaml, '    cmd: echo ${item.a0}', ''].join('\n'),
+    });
+    // A small heap: before the cap, expanding 10^8 stages ran out of memory (or took gigabytes).
+    const env = { NODE_OPTIONS: '--max-old-space-size=256' };
+    for (const command of ['status', 'repro']) {
+      const started = Date.now();
+      const result = sluiceWithEnv(dir, env, command);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(
+        "'dvc.yaml:4:3' is invalid: stage 'grid' expands to 100,000,000",
+      );
+      expect(result.stderr).toContain('SLUICE_MAX_STAGES');
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    // The cap counts the whole file, and the variable raises it.
+    const small = withFiles(makeRepo('sluice'), {
+      'dvc.yaml': [...yaml.slice(0, 5), ...axes.slice(0, 2), '    cmd: echo ${item.a0}', ''].join(
+        '\n',
+      ),
+    });
+    const over = sluiceWithEnv(small, { SLUICE_MAX_STAGES: '100' }, 'status');
+    expect(over.code).not.toBe(0);
+    expect(over.stderr).toMatch(
+      /expands to 100 stages with 'matrix', 101 in the file, more than the 100/,
+    );
+    const raised = sluiceWithEnv(small, { SLUICE_MAX_STAGES: '101' }, 'status', '--json');
+    expect(raised.code).toBe(0);
+    expect(Object.keys(JSON.parse(raised.stdout) as object)).toHaveLength(101);
+    const bad = sluiceWithEnv(small, { SLUICE_MAX_STAGES: 'lots' }, 'status');
+    expect(bad.code).toBe(251);
+    expect(bad.stderr).toContain("SLUICE_MAX_STAGES must be a positive whole number, got 'lots'");
   });
 
   it('reports an unknown key in dvc.yaml with file, line and column', () => {

@@ -1,10 +1,11 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   cleanupSandboxes,
   makeRepo,
   sluiceOk,
+  tempDir,
   sluiceWithEnv,
   writeTree,
   type RunResult,
@@ -31,13 +32,17 @@ function recordFile(repo: string, command: string): string {
 
 /** Runs the command to record its answer, marks the record, and checks that it is replayed. */
 function recordAndMark(repo: string, ...args: string[]): void {
-  const first = run(repo, ...args);
+  recordAndMarkWithEnv(repo, {}, ...args);
+}
+
+function recordAndMarkWithEnv(repo: string, env: NodeJS.ProcessEnv, ...args: string[]): void {
+  const first = sluiceWithEnv(repo, { ...NOW, ...env }, ...args);
   expect(first.stdout).not.toBe(MARK);
   const file = recordFile(repo, args[0]);
   const stored = JSON.parse(readFileSync(file, 'utf8')) as { stdout: string };
   stored.stdout = MARK;
   writeFileSync(file, JSON.stringify(stored));
-  expect(run(repo, ...args).stdout).toBe(MARK);
+  expect(sluiceWithEnv(repo, { ...NOW, ...env }, ...args).stdout).toBe(MARK);
 }
 
 function pipelineRepo(): string {
@@ -188,5 +193,45 @@ describe('remembered answers', () => {
     writeFileSync(join(repo, 'code.py'), 'print("new")\n');
     run(repo, 'repro');
     expect(existsSync(recordFile(repo, 'repro'))).toBe(false);
+  });
+
+  it('answers anew when XDG_CONFIG_DIRS selects a system config that moves the cache', () => {
+    const repo = pipelineRepo();
+    const xdg = tempDir('sluice-xdg-');
+    mkdirSync(join(xdg, 'dvc'));
+    writeFileSync(join(xdg, 'dvc', 'config'), `[cache]\n    dir = ${join(xdg, 'cache')}\n`);
+    // Whatever the machine's own system config is, the test's starts empty.
+    const empty = tempDir('sluice-xdg-empty-');
+    recordAndMarkWithEnv(repo, { XDG_CONFIG_DIRS: empty }, 'status');
+    const moved = sluiceWithEnv(repo, { ...NOW, XDG_CONFIG_DIRS: xdg }, 'status');
+    expect(moved.stdout).not.toBe(MARK);
+    expect(moved.stdout).toMatch(/not in cache/);
+  });
+
+  it('witnesses every environment variable the run read, and only those', () => {
+    const repo = pipelineRepo();
+    recordAndMark(repo, 'status');
+    const stored = JSON.parse(readFileSync(recordFile(repo, 'status'), 'utf8')) as {
+      env?: { reads: [string, string | null][] };
+    };
+    const reads = stored.env?.reads ?? [];
+    const names = reads.map(([name]) => name);
+    // Config loading reads these; none of them is on a list kept by hand.
+    expect(names).toEqual(expect.arrayContaining(['XDG_CONFIG_DIRS', 'DVC_SYSTEM_CONFIG_DIR']));
+    for (const [name, value] of reads) {
+      if (name === 'SLUICE_ANSWER_MEMO') continue; // 0 turns replaying off: no proof either way
+      rmSync(recordFile(repo, 'status'));
+      recordAndMark(repo, 'status');
+      const changed = value === null ? 'changed' : `${value}-changed`;
+      expect(sluiceWithEnv(repo, { ...NOW, [name]: changed }, 'status').stdout, name).not.toBe(
+        MARK,
+      );
+    }
+    // A variable the run never read changes nothing.
+    rmSync(recordFile(repo, 'status'));
+    recordAndMark(repo, 'status');
+    expect(sluiceWithEnv(repo, { ...NOW, SLUICE_NOT_READ_BY_ANYONE: '1' }, 'status').stdout).toBe(
+      MARK,
+    );
   });
 });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupSandboxes, makeRepo, read, sluiceOk, tempDir } from '../helpers/sandbox.js';
+import { cleanupSandboxes, makeRepo, read, sluice, sluiceOk, tempDir } from '../helpers/sandbox.js';
 
 // The server runs in its own process: the tests call the CLI synchronously, which would block
 // a server living in this process's event loop.
@@ -71,6 +71,21 @@ describe('import-url', () => {
     sluiceOk(repo, 'update', 'hello.txt.dvc');
     expect(read(repo, 'hello.txt')).toBe('world');
     expect(read(repo, 'hello.txt.dvc')).toContain('md5: 7d793037a0760186574b0282f2f435e7');
+  });
+
+  it("keeps a signed URL's query and a URL's password out of its errors", () => {
+    const repo = makeRepo('sluice');
+    const signed = `${base}/gone.txt?X-Amz-Signature=SIGsecret1&token=TOKsecret2`;
+    const withPassword = `${base.replace('://', '://user:PWsecret3@')}/data.txt`;
+    for (const url of [signed, withPassword]) {
+      const result = sluice(repo, 'import-url', url, 'out.txt');
+      expect(result.code).not.toBe(0);
+      const printed = result.stdout + result.stderr;
+      expect(printed).toContain('127.0.0.1');
+      for (const secret of ['SIGsecret1', 'TOKsecret2', 'PWsecret3']) {
+        expect(printed).not.toContain(secret);
+      }
+    }
   });
 
   it('imports over http from a server on 127.0.0.1 and updates when the ETag changes', () => {

@@ -92,6 +92,50 @@ describe('remote commands', () => {
     expect(push.stdout + push.stderr).not.toContain('hunter2');
   });
 
+  it('masks tokens in user names and query strings, and passwords holding /, in listings', () => {
+    const repo = makeRepo('sluice');
+    const urls: [string, string, string[]][] = [
+      ['token', 'https://ghpTOKENabc123@127.0.0.1:9/org/repo', ['ghpTOKENabc123']],
+      [
+        'signed',
+        'https://127.0.0.1:9/b/k?X-Amz-Signature=SIGabc&token=TOKdef',
+        ['SIGabc', 'TOKdef'],
+      ],
+      ['slashpw', 'ssh://user:pa/SSWD@127.0.0.1:9/path', ['pa/SSWD', 'SSWD']],
+      ['httpslash', 'https://u:p/WORD@127.0.0.1:9/x', ['p/WORD', 'WORD']],
+    ];
+    for (const [name, url] of urls) sluiceOk(repo, 'remote', 'add', '--local', name, url);
+    const outputs = [
+      sluiceOk(repo, 'remote', 'list').stdout,
+      sluiceOk(repo, 'config', '--list').stdout,
+      sluiceOk(repo, 'config', '--list', '--show-origin').stdout,
+      ...urls.map(([name]) => sluiceOk(repo, 'config', `remote.${name}.url`).stdout),
+    ];
+    for (const output of outputs) {
+      for (const [, , secrets] of urls) {
+        for (const secret of secrets) expect(output).not.toContain(secret);
+      }
+    }
+    expect(outputs[0]).toBe(
+      [
+        'token\thttps://***@127.0.0.1:9/org/repo',
+        'signed\thttps://127.0.0.1:9/b/k?X-Amz-Signature=***&token=***',
+        'slashpw\tssh://user:***@127.0.0.1:9/path',
+        'httpslash\thttps://u:***@127.0.0.1:9/x',
+        '',
+      ].join('\n'),
+    );
+    expect(outputs[1]).toContain('remote.slashpw.url=ssh://user:***@127.0.0.1:9/path');
+    // A failing transfer's message names the remote by its masked URL too.
+    writeTree(repo, { foo: 'foo' });
+    sluiceOk(repo, 'add', 'foo');
+    for (const [name, , secrets] of urls) {
+      const push = sluice(repo, 'push', '-r', name);
+      expect(push.code).not.toBe(0);
+      for (const secret of secrets) expect(push.stdout + push.stderr).not.toContain(secret);
+    }
+  });
+
   it('says no remote is set', () => {
     const repo = makeRepo('sluice');
     writeTree(repo, { foo: 'foo' });

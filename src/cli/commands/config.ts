@@ -71,6 +71,13 @@ export function registerConfig(program: Command): void {
             level === undefined ? cfg.get(section, key) : cfg.getAt(level, section, key);
           // Like DVC: an option that is not set prints nothing and succeeds.
           if (current === undefined) return;
+          // A URL asked for is wanted for where it points: its credentials stay masked. An
+          // option asked for by its own name (`remote.x.password`) prints its value.
+          if (key === 'url' && typeof current === 'string') {
+            const { maskUrl } = await import('../../core/remote/storage.js');
+            ctx.ui.data(maskUrl(current));
+            return;
+          }
           ctx.ui.data(formatConfigValue(current));
           return;
         }

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { dirObjectHash, parseDirObject, serializeDirObject } from '../cache/dirObject.js';
 import { Config } from '../config/config.js';
 import { namedSection } from '../config/configobj.js';
-import { parseYamlFile } from '../dvcfile/yamlFormat.js';
+import { decodeMetafile, parseYamlFile } from '../dvcfile/yamlFormat.js';
 import { SluiceError } from '../errors.js';
 import { tempNameFor } from '../fs/atomicWrite.js';
 import { md5Bytes, type HashName } from '../hash/hashFile.js';
@@ -203,7 +203,8 @@ async function recordedOutputs(ext: ExternalRepo, tree: TreeEntry[]): Promise<Re
     const dir = posix.dirname(entry.path) === '.' ? '' : posix.dirname(entry.path);
     let data: unknown;
     try {
-      data = parseYamlFile((await readBlob(ext, entry.blob)).toString('utf8'), entry.path).data;
+      const bytes = await readBlob(ext, entry.blob);
+      data = parseYamlFile(decodeMetafile(bytes, entry.path), entry.path).data;
     } catch {
       continue; // a broken metafile upstream only matters if its path is asked for
     }

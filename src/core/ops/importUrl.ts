@@ -9,6 +9,7 @@ import { dirObjectHash, serializeDirObject } from '../cache/dirObject.js';
 import { SluiceError } from '../errors.js';
 import { md5File } from '../hash/hashFile.js';
 import { compareCodePoints, pyJsonDumps } from '../util/pyjson.js';
+import { maskError } from '../remote/remotes.js';
 import { maskUrl } from '../remote/storage.js';
 import { tempNameFor } from '../fs/atomicWrite.js';
 import { parseYamlFile } from '../dvcfile/yamlFormat.js';
@@ -88,12 +89,22 @@ function stateEntry(now: PathHash): EntryObject {
 
 /** http(s): the checksum is the ETag (or Content-MD5); the body is hashed as it streams in. */
 async function httpSource(repo: Repo, url: string, download: boolean): Promise<SourceState> {
-  const response = await fetch(url, { method: download ? 'GET' : 'HEAD' });
+  // A signed URL's query (`?X-Amz-Signature=`) is a secret: messages show it masked.
+  const shown = maskUrl(url);
+  let response: Response;
+  try {
+    response = await fetch(url, { method: download ? 'GET' : 'HEAD' });
+  } catch (error) {
+    throw maskError(error, [url]);
+  }
   if (response.status === 404) {
-    throw new SluiceError('NOT_FOUND', `'${url}' does not exist`, { hint: 'check the URL' });
+    throw new SluiceError('NOT_FOUND', `'${shown}' does not exist`, { hint: 'check the URL' });
   }
   if (!response.ok) {
-    throw new SluiceError('REMOTE', `'${url}' answered ${response.status} ${response.statusText}`);
+    throw new SluiceError(
+      'REMOTE',
+      `'${shown}' answered ${response.status} ${response.statusText}`,
+    );
   }
   const etag = response.headers.get('etag') ?? response.headers.get('content-md5');
   const length = Number(response.headers.get('content-length') ?? NaN);
@@ -110,7 +121,7 @@ async function httpSource(repo: Repo, url: string, download: boolean): Promise<S
   const md5 = createHash('md5');
   let size = 0;
   const body = response.body;
-  if (body === null) throw new SluiceError('REMOTE', `'${url}' sent no content`);
+  if (body === null) throw new SluiceError('REMOTE', `'${shown}' sent no content`);
   const source = Readable.fromWeb(body as WebReadableStream<Uint8Array>);
   source.on('data', (chunk: Buffer) => {
     md5.update(chunk);

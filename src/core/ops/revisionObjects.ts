@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { parseYamlFile } from '../dvcfile/yamlFormat.js';
+import { decodeMetafile, parseYamlFile } from '../dvcfile/yamlFormat.js';
 import type { HashName } from '../hash/hashFile.js';
 import type { Repo } from '../repo/repo.js';
 import { readRecordedState, type EntryObject } from '../stage/entries.js';
@@ -67,7 +67,8 @@ export async function outputsAtRevision(repo: Repo, rev: string): Promise<Revisi
     const dir = posix.dirname(repoPath) === '.' ? '' : posix.dirname(repoPath);
     let data: unknown;
     try {
-      data = parseYamlFile(blob.toString('utf8'), `${rev}:${repoPath}`).data;
+      const label = `${rev}:${repoPath}`;
+      data = parseYamlFile(decodeMetafile(blob, label), label).data;
     } catch {
       return; // a broken metafile in history does not stop the others
     }

@@ -466,6 +466,25 @@ export function foreachIterations(iterable: unknown): Iteration[] {
   return [...out.values()];
 }
 
+/**
+ * How many stages a resolved `foreach` or `matrix` value yields at most, without building them:
+ * the length of the list or dictionary, or the product of the matrix's axes. Undefined for a
+ * value foreachIterations or matrixIterations will reject anyway.
+ */
+export function iterationCount(value: unknown, isMatrix: boolean): number | undefined {
+  const length = (v: unknown): number | undefined =>
+    Array.isArray(v) ? v.length : isPlainDict(v) ? Object.keys(v).length : undefined;
+  if (!isMatrix) return length(value);
+  if (!isPlainDict(value)) return undefined;
+  let product = 1;
+  for (const axis of Object.values(value)) {
+    const size = length(axis);
+    if (size === undefined) return undefined;
+    product *= size;
+  }
+  return product;
+}
+
 /** Cartesian product of the matrix vars in declared order. */
 export function matrixIterations(matrix: PlainDict): Iteration[] {
   const names = Object.keys(matrix);

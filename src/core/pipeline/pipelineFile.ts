@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { DvcFileError, errnoCode, SluiceError } from '../errors.js';
 import { loadMachineYaml } from '../dvcfile/machineYaml.js';
-import { dumpYaml, parseYamlFile, updateYamlText } from '../dvcfile/yamlFormat.js';
+import { decodeMetafile, dumpYaml, parseYamlFile, updateYamlText } from '../dvcfile/yamlFormat.js';
 import type { Repo } from '../repo/repo.js';
 import { isUrl, resolveInRepo } from '../stage/dvcFile.js';
 import { readRecordedState, type EntryObject } from '../stage/entries.js';
@@ -332,7 +332,7 @@ function entriesByPath(list: unknown): Map<string, EntryObject> {
 
 function readOptional(repo: Repo, repoRel: string): string | undefined {
   try {
-    return readFileSync(repo.abs(repoRel), 'utf8');
+    return decodeMetafile(readFileSync(repo.abs(repoRel)), repoRel);
   } catch (error) {
     if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'EISDIR') return undefined;
     throw error;

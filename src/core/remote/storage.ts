@@ -80,9 +80,64 @@ export class RemoteNotFoundError extends Error {
   }
 }
 
-/** Replaces the password of a URL (`scheme://user:secret@host`) with `***`. */
+/** Schemes whose user name is an account on the host, never a token: it stays visible. */
+const ACCOUNT_SCHEMES = /^(ssh|sftp|scp):/i;
+
+/**
+ * A URL with its secrets replaced by `***`, for messages and listings: the password
+ * (`ssh://user:***@host`), a user name that stands alone outside SSH (`https://***@host`: a
+ * token, as git hosts take them), and every value of the query (`?X-Amz-Signature=***`).
+ *
+ * Written for URLs as users type them, unescaped characters included: a password holding `@`,
+ * `/`, `?` or `#` is masked whole. Where the text cannot say whether an `@` ends the
+ * credentials or sits in the path (`u:p@host/files/me@example.com`), the credentials are taken
+ * to run to the last `@`: a path shown short rather than a password shown. A user name alone
+ * that holds `/` or `?` (`https://to/ken@host`) reads as a host and path, and is not masked.
+ */
 export function maskUrl(url: string): string {
-  // The last `@` before the path ends the credentials, as URL parsers read it: a password with
-  // an unescaped `@` is masked whole.
-  return url.replace(/^([a-z][\w+.-]*:\/\/[^/:@]*):[^/]*@/i, '$1:***@');
+  const scheme = /^[a-z][\w+.-]*:\/\//i.exec(url)?.[0];
+  if (scheme === undefined) return url;
+  let rest = url.slice(scheme.length);
+  let shown = scheme;
+  const end = credentialsEnd(rest);
+  if (end !== -1) {
+    const credentials = rest.slice(0, end);
+    const colon = credentials.indexOf(':');
+    if (colon !== -1) shown += `${credentials.slice(0, colon)}:***@`;
+    else shown += ACCOUNT_SCHEMES.test(scheme) ? `${credentials}@` : '***@';
+    rest = rest.slice(end + 1);
+  }
+  return shown + maskQuery(rest);
+}
+
+/** Where the credentials of `rest` (a URL after `scheme://`) end: their `@`, or -1 for none. */
+function credentialsEnd(rest: string): number {
+  const last = rest.lastIndexOf('@');
+  if (last === -1) return -1;
+  const authorityEnd = rest.search(/[/?#]/);
+  const authority = authorityEnd === -1 ? rest : rest.slice(0, authorityEnd);
+  if (authority.includes('@')) return last;
+  // No `@` before the first `/`, `?` or `#`: either there are no credentials (`s3://b/v@2`), or
+  // a password holds one of those (`user:pa/ss@host`, `user:12/34@host`), which a `:` in what
+  // looks like the host tells. A port before an `@` in the path (`host:80/me@mail`) reads the
+  // same, and is masked too.
+  const host = authority.startsWith('[') ? authority.slice(authority.indexOf(']') + 1) : authority;
+  return host.includes(':') ? last : -1;
+}
+
+/** `host/path?key=value&flag` -> `host/path?key=***&***`: any value may be a signature. */
+function maskQuery(rest: string): string {
+  const question = rest.indexOf('?');
+  if (question === -1) return rest;
+  const hash = rest.indexOf('#', question);
+  const query = rest.slice(question + 1, hash === -1 ? undefined : hash);
+  const masked = query
+    .split('&')
+    .map((pair) => {
+      if (pair === '') return pair;
+      const equals = pair.indexOf('=');
+      return equals === -1 ? '***' : `${pair.slice(0, equals)}=***`;
+    })
+    .join('&');
+  return `${rest.slice(0, question)}?${masked}${hash === -1 ? '' : rest.slice(hash)}`;
 }

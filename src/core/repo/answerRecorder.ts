@@ -3,7 +3,8 @@
  * when it may stand for the next runs, writes what it printed and the witnesses of what it read.
  *
  * What a run read is found by watching Node's file functions while it runs, rather than by
- * listing what each command reads: a reader added later cannot be forgotten. A run that does
+ * listing what each command reads: a reader added later cannot be forgotten. The environment
+ * variables it read are watched the same way (envWitness.ts). A run that does
  * anything else - writes outside `.dvc/tmp`, starts a process, opens a connection - is not
  * remembered. Nor is a run that read a file changed within the last `SETTLE_MS`, before or
  * while it ran: a change in the same clock tick as a read would keep its times (git's "racy"
@@ -13,10 +14,12 @@
  */
 import fs from 'node:fs';
 import type Net from 'node:net';
+import os from 'node:os';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomicSync } from '../fs/atomicWrite.js';
+import { noteEnvironmentRead, stopWatchingEnvironment, watchEnvironment } from './envWitness.js';
 import { DVC_DIR, findRoot, repoLockFile } from './repoPaths.js';
 import {
   answerableCommand,
@@ -145,12 +148,18 @@ export class AnswerRecorder {
     const command = answerableCommand(argv);
     const root = command === undefined ? undefined : findRoot(cwd);
     const key = answerKey(argv, cwd);
-    if (command === undefined || root === undefined || key === undefined) return undefined;
-    return active === undefined ? new AnswerRecorder(root, command, key) : undefined;
+    if (command === undefined || root === undefined || key === undefined || active !== undefined) {
+      // The CLI's entry may have started watching the environment for this run.
+      stopWatchingEnvironment();
+      return undefined;
+    }
+    return new AnswerRecorder(root, command, key);
   }
 
   start(): void {
     activate(this);
+    // Usually started already by the CLI's entry, before the CLI's modules loaded.
+    watchEnvironment();
     const files = fs as unknown as Record<string, AnyFunction>;
     const promises = fs.promises as unknown as Record<string, AnyFunction>;
     // Each function in its three forms: fs.statSync, fs.stat and fs.promises.stat.
@@ -177,6 +186,12 @@ export class AnswerRecorder {
     });
     this.wrap(files, 'createReadStream', (args) => this.read(args[0]));
     this.wrap(files, 'createWriteStream', (args) => this.wrote(args[0]));
+    // These two read the environment natively, where the Proxy on process.env does not see it.
+    const system = os as unknown as Record<string, AnyFunction>;
+    this.wrap(system, 'homedir', () => noteEnvironmentRead('HOME'));
+    this.wrap(system, 'tmpdir', () => {
+      for (const name of ['TMPDIR', 'TMP', 'TEMP']) noteEnvironmentRead(name);
+    });
     // Loaded here, not at the top: answering from a record needs neither, and loading them
     // took a tenth of that.
     const require = createRequire(import.meta.url);
@@ -198,8 +213,9 @@ export class AnswerRecorder {
   finish(answer: Answer | undefined): void {
     for (const restore of this.restores.splice(0).reverse()) restore();
     syncBuiltinESMExports();
+    const env = stopWatchingEnvironment();
     if (active === this) active = undefined;
-    if (answer === undefined || this.spoiled) return;
+    if (answer === undefined || this.spoiled || env === undefined) return;
     // 1 is also how `status -q` says "changed"; other codes are failures, shown afresh.
     if (answer.exitCode !== 0 && answer.exitCode !== 1) return;
     try {
@@ -228,6 +244,7 @@ export class AnswerRecorder {
         key: this.key,
         paths,
         folders: [...this.largeFolders.values()],
+        env,
         ...answer,
       };
       const file = answerFile(this.root, this.command);

@@ -2,10 +2,10 @@
  * Remembered answers of the read-only commands: `status` of the workspace, and `repro` when it
  * has nothing to run. A run records what it printed and every witness of what it read: each
  * file and folder it looked at, by inode, size, mtime, ctime and mode (absent ones too), and
- * each workspace folder it stamped, by its stamp (see folderStamp.ts). The next run with the
- * same arguments, working folder, environment and build checks the witnesses and, when none
- * changed, prints the same answer without loading the CLI: a new answer would read the same
- * bytes and conclude the same. A 100-stage `status` answers in about the time Node takes to
+ * each workspace folder it stamped, by its stamp (see folderStamp.ts), and each environment
+ * variable it read, by its value (see envWitness.ts). The next run with the same arguments,
+ * working folder and build checks the witnesses and, when none changed, prints the same answer
+ * without loading the CLI: a new answer would read the same bytes and conclude the same. A 100-stage `status` answers in about the time Node takes to
  * start plus 20 ms, where running it took 90 ms more.
  *
  * This module checks a record. The CLI loads it first thing, before anything else, so it
@@ -15,6 +15,7 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { environmentUnchanged, type EnvWitness } from './envWitness.js';
 import { DVC_DIR, findRoot, repoLockFile } from './repoPaths.js';
 
 /** What a run printed, and how it ended. */
@@ -35,22 +36,11 @@ export interface StoredAnswer extends Answer {
   key: string;
   paths: [path: string, signature: string][];
   folders: FolderWitness[];
+  /** The environment variables the run read (see envWitness.ts). */
+  env: EnvWitness;
 }
 
-export const FORMAT_VERSION = 2;
-/** Variables besides DVC_* and SLUICE_* that may change what a command prints or reads. */
-const KEY_VARIABLES = [
-  'HOME',
-  'XDG_CONFIG_HOME',
-  'XDG_CACHE_HOME',
-  'NO_COLOR',
-  'FORCE_COLOR',
-  'TERM',
-  'COLUMNS',
-  'CI',
-  'LANG',
-  'LC_ALL',
-];
+export const FORMAT_VERSION = 3;
 
 /** The command a remembered answer may stand for, or undefined when none may. */
 export function answerableCommand(argv: readonly string[]): 'status' | 'repro' | undefined {
@@ -65,21 +55,17 @@ export function answerableCommand(argv: readonly string[]): 'status' | 'repro' |
 }
 
 /**
- * What must be the same for an answer to stand: the command line, the working folder, the
- * environment that matters, whether output goes to terminals, and the CLI's build (its entry
- * file, rewritten by every build). Undefined outside the bundled CLI.
+ * What must be the same for an answer to stand, besides its witnesses: the command line, the
+ * working folder, whether output goes to terminals, and the CLI's build (its entry file,
+ * rewritten by every build). Undefined outside the bundled CLI. The environment is witnessed
+ * by the variables the run read (envWitness.ts), not here.
  */
 export function answerKey(argv: readonly string[], cwd: string): string | undefined {
   const entry = fileURLToPath(new URL('./sluice.mjs', import.meta.url));
   const build = signatureOf(entry);
   if (build === '-') return undefined;
-  const env = process.env;
-  const variables = Object.keys(env)
-    .filter((name) => /^(DVC|SLUICE)_/.test(name) || KEY_VARIABLES.includes(name))
-    .sort()
-    .map((name) => [name, env[name]]);
   const terminals = [process.stdout.isTTY === true, process.stderr.isTTY === true];
-  return JSON.stringify([argv, cwd, variables, terminals, build]);
+  return JSON.stringify([argv, cwd, terminals, build]);
 }
 
 /**
@@ -119,6 +105,7 @@ export async function rememberedAnswer(
     if (stored.version !== FORMAT_VERSION || stored.key !== answerKey(argv, cwd)) {
       return undefined;
     }
+    if (!environmentUnchanged(stored.env)) return undefined;
     // The helper thread starts (it takes tens of milliseconds) while the paths are checked;
     // this thread then lists the large folders and stats with it, as folderStamp does.
     const stamps =

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { assertSafeRelpath } from '../cache/dirObject.js';
 import { DvcFileError, errnoCode, SluiceError } from '../errors.js';
-import { dumpYaml, parseYamlFile, updateYamlText } from '../dvcfile/yamlFormat.js';
+import { decodeMetafile, dumpYaml, parseYamlFile, updateYamlText } from '../dvcfile/yamlFormat.js';
 import { validateDvcFile } from '../dvcfile/dvcFileSchema.js';
 import type { Repo } from '../repo/repo.js';
 import { pyJsonDumps, type PyValue } from '../util/pyjson.js';
@@ -66,7 +66,7 @@ export function resolveInRepo(file: string, wdir: string, path: string): string 
 
 function readText(repo: Repo, file: string): string {
   try {
-    return readFileSync(repo.abs(file), 'utf8');
+    return decodeMetafile(readFileSync(repo.abs(file)), file);
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') {
       throw new SluiceError('NOT_FOUND', `'${file}' does not exist`);
