@@ -25,6 +25,7 @@ import {
 import { walkFiles, type WalkedFile } from '../workspace/walk.js';
 import { dirObjectHash, serializeDirObject } from '../cache/dirObject.js';
 import type { FileStamp } from '../cache/hashCache.js';
+import { cacheFolderMtime, readCacheFolders } from '../cache/cacheFolders.js';
 import { md5FileSync } from '../hash/hashFile.js';
 import { batchBySize, runHashBatches } from '../hash/workerPool.js';
 
@@ -46,12 +47,19 @@ export function hashOutput(repo: Repo, out: Output): PathHash | undefined {
   );
 }
 
-/** Is every object of this recorded hash in the local cache? */
+/**
+ * Is every object of this recorded hash in the local cache? For a folder, only the cache folders
+ * changed since its files were last all seen there are looked into (see staleCacheFolders).
+ */
 export function isInCache(repo: Repo, hash: { name: HashName; value: string }): boolean {
   if (!hash.value.endsWith('.dir')) return repo.odb.check(hash.value, hash.name);
   const ino = repo.odb.objectIno(hash.value, hash.name);
   if (ino === undefined) return false;
-  if (repo.hashCache.isDirComplete(hash.value, ino)) return true;
+  const root = repo.odb.rootFor(hash.name);
+  const stale = repo.hashCache.staleCacheFolders(hash.value, ino, (folder) =>
+    cacheFolderMtime(root, folder),
+  );
+  if (stale?.length === 0) return true;
   if (!repo.odb.check(hash.value, hash.name)) return false;
   let entries;
   try {
@@ -62,8 +70,22 @@ export function isInCache(repo: Repo, hash: { name: HashName; value: string }): 
     return false;
   }
   if (entries === undefined) return false;
-  for (const entry of entries) if (!repo.odb.exists(entry.md5, hash.name)) return false;
-  repo.hashCache.markDirComplete(hash.value, ino);
+  const folders = readCacheFolders(
+    root,
+    entries.map((e) => e.md5),
+  );
+  // Against the folders just read: one changed in between is looked into as well.
+  const recheck =
+    stale === undefined
+      ? undefined
+      : new Set(
+          repo.hashCache.staleCacheFolders(hash.value, ino, (folder) => folders.mtimes[folder]),
+        );
+  for (const entry of entries) {
+    if (recheck?.has(entry.md5.slice(0, 2)) === false) continue;
+    if (!repo.odb.exists(entry.md5, hash.name)) return false;
+  }
+  repo.hashCache.markDirComplete(hash.value, ino, folders);
   return true;
 }
 
@@ -172,7 +194,7 @@ export async function hashAndCache(
   const dirObject = serializeDirObject(files);
   const hash = dirObjectHash(dirObject);
   repo.odb.addBytes(hash, dirObject);
-  markComplete(repo, hash, 'md5');
+  markComplete(repo, hash, files, 'md5');
   repo.hashCache.setDirStamp(repoRel, {
     digest,
     hash,
@@ -278,13 +300,23 @@ export function storeInCache(repo: Repo, now: PathHash, abs: string, name: HashN
     }
   }
   repo.odb.addBytes(now.hash, now.dirObject ?? '[]', name);
-  markComplete(repo, now.hash, name);
+  markComplete(repo, now.hash, now.files ?? [], name);
 }
 
 /** Records that every file of a `.dir` object just stored is in the cache. */
-function markComplete(repo: Repo, oid: string, name: HashName): void {
+function markComplete(
+  repo: Repo,
+  oid: string,
+  files: ReadonlyArray<{ md5: string }>,
+  name: HashName,
+): void {
   const ino = repo.odb.objectIno(oid, name);
-  if (ino !== undefined) repo.hashCache.markDirComplete(oid, ino);
+  if (ino === undefined) return;
+  const folders = readCacheFolders(
+    repo.odb.rootFor(name),
+    files.map((f) => f.md5),
+  );
+  repo.hashCache.markDirComplete(oid, ino, folders);
 }
 
 /** A legacy object keeps its legacy name and location; the object holds the raw bytes. */
