@@ -150,6 +150,16 @@ export class HashCache {
     return entry.hash;
   }
 
+  /** Every remembered file (repo-relative key) with its hash and size when it was hashed. */
+  *remembered(
+    name: HashName = 'md5',
+  ): IterableIterator<{ key: string; hash: string; size: number }> {
+    this.load();
+    for (const [key, entry] of this.maps.get(name) ?? []) {
+      yield { key, hash: entry.hash, size: entry.size };
+    }
+  }
+
   set(key: string, stats: FileStamp, hash: string, name: HashName = 'md5'): void {
     this.load();
     let map = this.maps.get(name);

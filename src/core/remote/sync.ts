@@ -13,7 +13,7 @@ import { RemoteNotFoundError, type RemoteStorage } from './storage.js';
 import { CorruptSourceError, corruptSourceIn } from './verifiedUpload.js';
 
 /** One object to move, with the name it is reported under. */
-interface PlanItem {
+export interface PlanItem {
   name: HashName;
   oid: string;
   path: string;
@@ -458,7 +458,7 @@ function canHashDownloads(storage: RemoteStorage): storage is RemoteStorage & Ha
   return typeof (storage as Partial<HashingDownloads>).downloadHashed === 'function';
 }
 
-type DownloadOutcome =
+export type DownloadOutcome =
   | { ok: true; bytes: number }
   | { ok: false; missing: true }
   | { ok: false; missing: false; reason: string };
@@ -469,7 +469,7 @@ type DownloadOutcome =
  * that copy is offered to the linker: `pull`'s checkout then renames it into the workspace
  * instead of copying the object again, one file after the other, after all the downloads.
  */
-async function downloadObject(
+export async function downloadObject(
   repo: Repo,
   storage: RemoteStorage,
   item: PlanItem,
