@@ -81,12 +81,35 @@ export function isInCache(repo: Repo, hash: { name: HashName; value: string }): 
       : new Set(
           repo.hashCache.staleCacheFolders(hash.value, ino, (folder) => folders.mtimes[folder]),
         );
+  const wanted = new Map<string, string[]>();
   for (const entry of entries) {
-    if (recheck?.has(entry.md5.slice(0, 2)) === false) continue;
-    if (!repo.odb.exists(entry.md5, hash.name)) return false;
+    const folder = entry.md5.slice(0, 2);
+    if (recheck?.has(folder) === false) continue;
+    const names = wanted.get(folder);
+    if (names === undefined) wanted.set(folder, [entry.md5.slice(2)]);
+    else names.push(entry.md5.slice(2));
+  }
+  for (const [folder, names] of wanted) {
+    if (!allInCacheFolder(join(root, folder), names)) return false;
   }
   repo.hashCache.markDirComplete(hash.value, ino, folders);
   return true;
+}
+
+/** From this many objects wanted in one cache folder, one listing of it replaces a stat each. */
+const LIST_CACHE_FOLDER_FROM = 8;
+
+function allInCacheFolder(folder: string, names: string[]): boolean {
+  if (names.length < LIST_CACHE_FOLDER_FROM) {
+    return names.every((n) => statSync(join(folder, n), { throwIfNoEntry: false })?.isFile());
+  }
+  let present: Set<string>;
+  try {
+    present = new Set(readdirSync(folder));
+  } catch {
+    return false;
+  }
+  return names.every((n) => present.has(n));
 }
 
 /** DVC's output status (doc 3.5); undefined when unchanged. */
