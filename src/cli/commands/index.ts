@@ -7,6 +7,7 @@ import { registerDag } from './dag.js';
 import { registerDiff } from './diff.js';
 import { registerDemo } from './demo.js';
 import { registerFreeze } from './freeze.js';
+import { registerFsck } from './fsck.js';
 import { registerConfig } from './config.js';
 import { registerGc } from './gc.js';
 import { registerImportUrl } from './importUrl.js';
@@ -52,6 +53,7 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerRemove,
   registerMove,
   registerGc,
+  registerFsck,
   registerRemote,
   registerPush,
   registerPull,

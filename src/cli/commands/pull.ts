@@ -48,17 +48,18 @@ export function registerPull(program: Command): void {
       });
       const lines = renderCheckoutLines(checkout);
       if (lines.length > 0) ctx.ui.out(lines);
-      ctx.ui.out(
-        summarizeChanges(
-          {
-            fetched: fetched.transferred,
-            modified: counts.modified,
-            added: counts.added,
-            deleted: counts.deleted,
-          },
-          'Everything is up to date.',
-        ),
+      // Beside a failed download or checkout, nothing is up to date: only what changed is said.
+      const failed = problem !== undefined || checkout.failed.length > 0;
+      const summary = summarizeChanges(
+        {
+          fetched: fetched.transferred,
+          modified: counts.modified,
+          added: counts.added,
+          deleted: counts.deleted,
+        },
+        failed ? '' : 'Everything is up to date.',
       );
+      if (summary !== '') ctx.ui.out(summary);
       if (problem !== undefined) throw problem;
       if (checkout.failed.length > 0) throw checkoutFailureError(checkout.failed);
     },

@@ -72,8 +72,18 @@ export function warnMissing(ctx: CommandContext, missing: ObjectProblem[]): void
 }
 
 export function reportFailures(ctx: CommandContext, failed: ObjectProblem[]): void {
-  for (const f of failed) ctx.ui.info(`ERROR: '${f.path}' (${f.oid}): ${f.reason}`);
+  for (const f of failed) {
+    if (f.corrupted === true) {
+      const name = `${f.oid.slice(0, 2)}/${f.oid.slice(2)}`;
+      ctx.ui.info(`ERROR: cache object '${name}' for '${f.path}' is corrupted; it was not pushed`);
+    } else {
+      ctx.ui.info(`ERROR: '${f.path}' (${f.oid}): ${f.reason}`);
+    }
+  }
 }
+
+const REPAIR_HINT =
+  'add the files again (sluice add / sluice commit) or run `sluice fsck --repair`, then push again';
 
 /** A full disk fails every remaining object the same way: one line says it all. */
 const NO_SPACE = /^no space left on device/i;
@@ -98,9 +108,12 @@ export function reportProblems(
   if (failed === 0) return undefined;
   const files = `${failed} file${failed > 1 ? 's' : ''}`;
   const cause = noSpace.length === 0 ? '' : ': no space left on device';
+  const corrupted = report.failed.some((f) => f.corrupted === true);
   const options =
     noSpace.length === 0
-      ? {}
+      ? corrupted
+        ? { hint: REPAIR_HINT }
+        : {}
       : {
           hint:
             what.action === 'push'
@@ -146,6 +159,11 @@ export async function runTransfer(
     )
     .finally(bar.finish);
   const problem = reportProblems(ctx, report, { action: how.action });
-  ctx.ui.out(summarizeChanges({ [how.counted]: report.transferred }, 'Everything is up to date.'));
+  // Beside a failure, nothing is up to date: only what did move is counted.
+  const summary = summarizeChanges(
+    { [how.counted]: report.transferred },
+    problem === undefined ? 'Everything is up to date.' : '',
+  );
+  if (summary !== '') ctx.ui.out(summary);
   if (problem !== undefined) throw problem;
 }

@@ -33,9 +33,28 @@ export interface DirStamp {
 interface DirData {
   format: 1;
   stamps: Record<string, DirStamp>;
-  /** `.dir` objects whose files are all in the cache. */
+  /** `.dir` objects whose files were all in the cache, as `oid ino` (see isDirComplete). */
   complete: string[];
+  /** For each entry of `complete`: when, and the cache folders as they were then. */
+  completeAt?: Record<string, CacheFolders>;
 }
+
+/**
+ * When a folder's objects were all seen in the cache, and the modification times (ms) of the
+ * two-character cache folders holding them, read before the objects were looked at. Removing or
+ * renaming an object out of a folder changes the folder's mtime.
+ */
+export interface CacheFolders {
+  checkedAt: number;
+  mtimes: Record<string, number>;
+}
+
+/**
+ * A folder's mtime this close to the moment it was read may still be the mtime of a change made
+ * just after (file times come from a clock that ticks every few milliseconds; FAT's every two
+ * seconds): such a folder is looked into again rather than trusted.
+ */
+const RACY_MS = 2000;
 
 class DirStore {
   dirty = false;
@@ -54,6 +73,7 @@ class DirStore {
         Array.isArray(parsed.complete)
       ) {
         data = { format: 1, stamps: parsed.stamps ?? {}, complete: parsed.complete };
+        if (typeof parsed.completeAt === 'object') data.completeAt = parsed.completeAt;
       }
     } catch {
       // missing or damaged: start afresh, it is only a cache
@@ -130,6 +150,16 @@ export class HashCache {
     return entry.hash;
   }
 
+  /** Every remembered file (repo-relative key) with its hash and size when it was hashed. */
+  *remembered(
+    name: HashName = 'md5',
+  ): IterableIterator<{ key: string; hash: string; size: number }> {
+    this.load();
+    for (const [key, entry] of this.maps.get(name) ?? []) {
+      yield { key, hash: entry.hash, size: entry.size };
+    }
+  }
+
   set(key: string, stats: FileStamp, hash: string, name: HashName = 'md5'): void {
     this.load();
     let map = this.maps.get(name);
@@ -151,13 +181,29 @@ export class HashCache {
   }
 
   /**
-   * Directory objects whose every file was seen in the cache, each with the inode its object file
-   * had then. Only `gc` deletes objects (and clears this), so a no-op status need not stat 100k
-   * cache files again; a `.dir` object written anew (the cache deleted by hand, the listing
-   * fetched back alone) has another inode and is looked at afresh.
+   * Which cache folders must be looked into again before the `.dir` object `oid` (whose file has
+   * inode `objectIno`) can be said to have all of its files in the cache: none when every file
+   * was seen there and no folder holding them changed since (`mtimeOf` gives a folder's mtime
+   * now, undefined when it is gone); undefined when nothing trustworthy is recorded (look at
+   * every file). An object deleted or moved away by any tool changes its folder's mtime, so a
+   * no-op status of a 100k-file folder stats 256 folders rather than 100k objects; a `.dir`
+   * object written anew (the cache deleted by hand, the listing fetched back alone) has another
+   * inode and is looked at afresh.
    */
-  isDirComplete(oid: string, objectIno: number): boolean {
-    return this.dirs.data().complete.includes(`${oid} ${objectIno}`);
+  staleCacheFolders(
+    oid: string,
+    objectIno: number,
+    mtimeOf: (folder: string) => number | undefined,
+  ): string[] | undefined {
+    const data = this.dirs.data();
+    const entry = `${oid} ${objectIno}`;
+    const folders = data.completeAt?.[entry];
+    if (folders === undefined || !data.complete.includes(entry)) return undefined;
+    const stale: string[] = [];
+    for (const [folder, mtime] of Object.entries(folders.mtimes)) {
+      if (mtime >= folders.checkedAt - RACY_MS || mtimeOf(folder) !== mtime) stale.push(folder);
+    }
+    return stale;
   }
 
   /** Was this `.dir` object read, and its listing checked, before? (see ObjectStore.readDir) */
@@ -165,12 +211,27 @@ export class HashCache {
     return this.dirs.data().complete.some((entry) => entry.startsWith(`${oid} `));
   }
 
-  markDirComplete(oid: string, objectIno: number): void {
+  /**
+   * Records that every file of the `.dir` object `oid` was in the cache, with the cache folders
+   * as read (see CacheFolders) before the files were looked at.
+   */
+  markDirComplete(oid: string, objectIno: number, folders: CacheFolders): void {
     const data = this.dirs.data();
     const entry = `${oid} ${objectIno}`;
-    if (data.complete.includes(entry)) return;
+    const known = data.completeAt?.[entry];
+    if (
+      known !== undefined &&
+      data.complete.includes(entry) &&
+      known.checkedAt === folders.checkedAt
+    ) {
+      return;
+    }
+    const stale = data.complete.filter((e) => e.startsWith(`${oid} `));
     data.complete = data.complete.filter((e) => !e.startsWith(`${oid} `));
     data.complete.push(entry);
+    data.completeAt ??= {};
+    for (const old of stale) delete data.completeAt[old];
+    data.completeAt[entry] = folders;
     this.dirs.dirty = true;
   }
 
@@ -178,6 +239,7 @@ export class HashCache {
     const data = this.dirs.data();
     if (data.complete.length === 0) return;
     data.complete = [];
+    delete data.completeAt;
     this.dirs.dirty = true;
   }
 

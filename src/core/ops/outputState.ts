@@ -15,6 +15,7 @@ import {
 import { walkFiles, type WalkedFile } from '../workspace/walk.js';
 import { dirObjectHash, serializeDirObject } from '../cache/dirObject.js';
 import type { FileStamp } from '../cache/hashCache.js';
+import { cacheFolderMtime, readCacheFolders } from '../cache/cacheFolders.js';
 import { md5FileSync } from '../hash/hashFile.js';
 import { batchBySize, runHashBatches } from '../hash/workerPool.js';
 
@@ -36,12 +37,19 @@ export function hashOutput(repo: Repo, out: Output): PathHash | undefined {
   );
 }
 
-/** Is every object of this recorded hash in the local cache? */
+/**
+ * Is every object of this recorded hash in the local cache? For a folder, only the cache folders
+ * changed since its files were last all seen there are looked into (see staleCacheFolders).
+ */
 export function isInCache(repo: Repo, hash: { name: HashName; value: string }): boolean {
   if (!hash.value.endsWith('.dir')) return repo.odb.check(hash.value, hash.name);
   const ino = repo.odb.objectIno(hash.value, hash.name);
   if (ino === undefined) return false;
-  if (repo.hashCache.isDirComplete(hash.value, ino)) return true;
+  const root = repo.odb.rootFor(hash.name);
+  const stale = repo.hashCache.staleCacheFolders(hash.value, ino, (folder) =>
+    cacheFolderMtime(root, folder),
+  );
+  if (stale?.length === 0) return true;
   if (!repo.odb.check(hash.value, hash.name)) return false;
   let entries;
   try {
@@ -52,9 +60,46 @@ export function isInCache(repo: Repo, hash: { name: HashName; value: string }): 
     return false;
   }
   if (entries === undefined) return false;
-  for (const entry of entries) if (!repo.odb.exists(entry.md5, hash.name)) return false;
-  repo.hashCache.markDirComplete(hash.value, ino);
+  const folders = readCacheFolders(
+    root,
+    entries.map((e) => e.md5),
+  );
+  // Against the folders just read: one changed in between is looked into as well.
+  const recheck =
+    stale === undefined
+      ? undefined
+      : new Set(
+          repo.hashCache.staleCacheFolders(hash.value, ino, (folder) => folders.mtimes[folder]),
+        );
+  const wanted = new Map<string, string[]>();
+  for (const entry of entries) {
+    const folder = entry.md5.slice(0, 2);
+    if (recheck?.has(folder) === false) continue;
+    const names = wanted.get(folder);
+    if (names === undefined) wanted.set(folder, [entry.md5.slice(2)]);
+    else names.push(entry.md5.slice(2));
+  }
+  for (const [folder, names] of wanted) {
+    if (!allInCacheFolder(join(root, folder), names)) return false;
+  }
+  repo.hashCache.markDirComplete(hash.value, ino, folders);
   return true;
+}
+
+/** From this many objects wanted in one cache folder, one listing of it replaces a stat each. */
+const LIST_CACHE_FOLDER_FROM = 8;
+
+function allInCacheFolder(folder: string, names: string[]): boolean {
+  if (names.length < LIST_CACHE_FOLDER_FROM) {
+    return names.every((n) => statSync(join(folder, n), { throwIfNoEntry: false })?.isFile());
+  }
+  let present: Set<string>;
+  try {
+    present = new Set(readdirSync(folder));
+  } catch {
+    return false;
+  }
+  return names.every((n) => present.has(n));
 }
 
 /** DVC's output status (doc 3.5); undefined when unchanged. */
@@ -162,7 +207,7 @@ export async function hashAndCache(
   const dirObject = serializeDirObject(files);
   const hash = dirObjectHash(dirObject);
   repo.odb.addBytes(hash, dirObject);
-  markComplete(repo, hash, 'md5');
+  markComplete(repo, hash, files, 'md5');
   repo.hashCache.setDirStamp(repoRel, {
     digest,
     hash,
@@ -268,13 +313,23 @@ export function storeInCache(repo: Repo, now: PathHash, abs: string, name: HashN
     }
   }
   repo.odb.addBytes(now.hash, now.dirObject ?? '[]', name);
-  markComplete(repo, now.hash, name);
+  markComplete(repo, now.hash, now.files ?? [], name);
 }
 
 /** Records that every file of a `.dir` object just stored is in the cache. */
-function markComplete(repo: Repo, oid: string, name: HashName): void {
+function markComplete(
+  repo: Repo,
+  oid: string,
+  files: ReadonlyArray<{ md5: string }>,
+  name: HashName,
+): void {
   const ino = repo.odb.objectIno(oid, name);
-  if (ino !== undefined) repo.hashCache.markDirComplete(oid, ino);
+  if (ino === undefined) return;
+  const folders = readCacheFolders(
+    repo.odb.rootFor(name),
+    files.map((f) => f.md5),
+  );
+  repo.hashCache.markDirComplete(oid, ino, folders);
 }
 
 export interface CheckoutChange {

@@ -19,8 +19,15 @@ export interface RemoteStorage {
   /**
    * Uploads a local file. The object must never be visible under `key` until it is complete
    * (temporary name + rename, or an atomic object-store PUT / multipart completion).
+   * Given `md5`, the bytes are hashed as they are read for sending (see verifiedUpload.ts) and a
+   * file that does not hash to it is not uploaded: the call throws a CorruptSourceError.
    */
-  upload(localPath: string, key: string, onBytes?: (bytes: number) => void): Promise<void>;
+  upload(
+    localPath: string,
+    key: string,
+    onBytes?: (bytes: number) => void,
+    md5?: string,
+  ): Promise<void>;
 
   /**
    * Downloads `key` into `localPath` (the caller passes a temporary path, verifies the hash and

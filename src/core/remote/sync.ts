@@ -8,10 +8,12 @@ import { tempNameFor } from '../fs/atomicWrite.js';
 import { md5Bytes, md5File, md5FileSync, type HashName } from '../hash/hashFile.js';
 import type { Repo } from '../repo/repo.js';
 import { entryPath, parseRemoteKey, remoteKey, type UsedOutput } from './objects.js';
+import { RemoteAccessError } from './backends/shared.js';
 import { RemoteNotFoundError, type RemoteStorage } from './storage.js';
+import { CorruptSourceError, corruptSourceIn } from './verifiedUpload.js';
 
 /** One object to move, with the name it is reported under. */
-interface PlanItem {
+export interface PlanItem {
   name: HashName;
   oid: string;
   path: string;
@@ -22,6 +24,8 @@ export interface ObjectProblem {
   path: string;
   oid: string;
   reason: string;
+  /** Set when a cache object did not hash to its name, so it was not pushed. */
+  corrupted?: true;
 }
 
 export interface SyncResult {
@@ -64,7 +68,13 @@ export async function withRetries<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (error) {
-      if (error instanceof RemoteNotFoundError || error instanceof SluiceError) throw error;
+      if (
+        error instanceof RemoteNotFoundError ||
+        error instanceof SluiceError ||
+        corruptSourceIn(error) !== undefined
+      ) {
+        throw error;
+      }
       if (attempt >= RETRIES) throw error;
       await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
     }
@@ -351,13 +361,20 @@ export async function pushObjects(
   const upload = async (item: PlanItem): Promise<boolean> => {
     const source = repo.odb.oidPath(item.oid, item.name);
     try {
-      await withRetries(() => storage.upload(source, item.key));
+      const md5 = await expectedMd5(item, source);
+      await withRetries(() => storage.upload(source, item.key, undefined, md5));
       onRemote.add(item.key);
       result.transferred += 1;
       options.progress?.tick?.(1, sizeOf(source));
       return true;
     } catch (error) {
-      result.failed.push({ path: item.path, oid: item.oid, reason: describe(error) });
+      if (error instanceof RemoteAccessError) throw error;
+      const corrupt = corruptSourceIn(error);
+      result.failed.push(
+        corrupt === undefined
+          ? { path: item.path, oid: item.oid, reason: describe(error) }
+          : { path: item.path, oid: item.oid, reason: corrupt.message, corrupted: true },
+      );
       return false;
     }
   };
@@ -365,6 +382,18 @@ export async function pushObjects(
   const ready = dirUploads.filter((d) => d.entries.every((k) => onRemote.has(k)));
   await Promise.all(ready.map((d) => limit(() => upload(d.item))));
   return result;
+}
+
+/**
+ * The md5 an object's bytes must have to be uploaded under its name, checked by the backend in
+ * the read that sends them. A legacy (md5-dos2unix) file object is named after its bytes with
+ * CRLF turned to LF, which no backend computes: it is hashed just before, here, and sent as is.
+ */
+async function expectedMd5(item: PlanItem, source: string): Promise<string | undefined> {
+  if (item.name === 'md5' || item.oid.endsWith('.dir')) return item.oid.replace(/\.dir$/, '');
+  const actual = await md5File(source, item.name);
+  if (actual !== item.oid) throw new CorruptSourceError(source, actual);
+  return undefined;
 }
 
 /**
@@ -429,7 +458,7 @@ function canHashDownloads(storage: RemoteStorage): storage is RemoteStorage & Ha
   return typeof (storage as Partial<HashingDownloads>).downloadHashed === 'function';
 }
 
-type DownloadOutcome =
+export type DownloadOutcome =
   | { ok: true; bytes: number }
   | { ok: false; missing: true }
   | { ok: false; missing: false; reason: string };
@@ -440,7 +469,7 @@ type DownloadOutcome =
  * that copy is offered to the linker: `pull`'s checkout then renames it into the workspace
  * instead of copying the object again, one file after the other, after all the downloads.
  */
-async function downloadObject(
+export async function downloadObject(
   repo: Repo,
   storage: RemoteStorage,
   item: PlanItem,
@@ -490,6 +519,8 @@ async function downloadObject(
   } catch (error) {
     await Promise.all([rm(temp, { force: true }), removeSpare()]);
     if (error instanceof RemoteNotFoundError) return { ok: false, missing: true };
+    // Refused credentials fail every object alike: the transfer stops with one clear error.
+    if (error instanceof RemoteAccessError) throw error;
     return { ok: false, missing: false, reason: describe(error) };
   }
 }

@@ -6,6 +6,7 @@ import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../../src/core/errors.js';
 import { RemoteNotFoundError, type RemoteStorage } from '../../../src/core/remote/storage.js';
+import { CorruptSourceError } from '../../../src/core/remote/verifiedUpload.js';
 
 /**
  * One conformance suite for every remote backend (as unstorage's testDriver does), run against
@@ -106,6 +107,29 @@ export function describeConformance(name: string, target: () => ConformanceTarge
       await storage.download('over/key', target);
       expect(readFileSync(target, 'utf8')).toBe('second, longer');
     });
+
+    it('refuses to upload a file that does not hash to the md5 it is sent under', async () => {
+      // Small: read whole before sending; over 16 MiB: streamed (multipart, resumable, chunked).
+      for (const size of [1024, 17 * 1024 * 1024]) {
+        const bytes = randomBytes(size);
+        const source = localFile(bytes);
+        const right = createHash('md5').update(bytes).digest('hex');
+        const wrong = createHash('md5').update('something else').digest('hex');
+        const key = `verify/wrong-${size}`;
+        const failure = await storage.upload(source, key, undefined, wrong).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(failure).toBeInstanceOf(CorruptSourceError);
+        expect((failure as CorruptSourceError).actual).toBe(right);
+        expect(await storage.exists(key)).toBe(false);
+        const good = `verify/right-${size}`;
+        await storage.upload(source, good, undefined, right);
+        const target = downloadPath();
+        await storage.download(good, target);
+        expect(md5(target)).toBe(right);
+      }
+    }, 120_000);
 
     it('answers exists() false for a missing key', async () => {
       expect(await storage.exists('files/md5/00/missing')).toBe(false);

@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalStorage } from '../../../src/core/remote/backends/local.js';
 import { RemoteNotFoundError } from '../../../src/core/remote/storage.js';
+import { CorruptSourceError } from '../../../src/core/remote/verifiedUpload.js';
 
 /**
  * The local-folder backend's fast paths: a download hashed in the same pass as it is written
@@ -153,4 +154,31 @@ describe('local remote, whole listings', () => {
       expect(whole).toEqual(keys.filter((k) => k.startsWith(prefix)).sort());
     }
   });
+});
+
+describe('verified upload', () => {
+  // The three copy paths: cloned then read back, copied block by block, copied by the kernel
+  // while hashed on the side.
+  it.each([1000, 4 * 1024 * 1024, 20 * 1024 * 1024])(
+    'refuses %d bytes that do not hash to their name, and leaves no file behind',
+    async (size) => {
+      const bytes = randomBytes(size);
+      count += 1;
+      const source = join(work, `source-${count}`);
+      writeFileSync(source, bytes);
+      const wrong = md5(Buffer.from(`not ${count}`));
+      const key = `files/md5/${wrong.slice(0, 2)}/${wrong.slice(2)}`;
+      const failure = await storage.upload(source, key, undefined, wrong).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(CorruptSourceError);
+      expect(await storage.exists(key)).toBe(false);
+      expect(readdirSync(dirname(storage.pathOf(key)))).toEqual([]);
+      const right = md5(bytes);
+      const good = `files/md5/${right.slice(0, 2)}/${right.slice(2)}`;
+      await storage.upload(source, good, undefined, right);
+      expect(md5(readFileSync(storage.pathOf(good)))).toBe(right);
+    },
+  );
 });

@@ -37,7 +37,7 @@ describeConformance('WebDAV (Apache mod_dav)', () => ({
  */
 function makeHttpFolders(name: string): string {
   const folders = ['files/md5/ab', 'files/md5/d4', 'big', 'dir with space', 'over', 'del'];
-  folders.push('atomic', 'parallel/0', 'parallel/1', 'parallel/2', 'auth');
+  folders.push('atomic', 'parallel/0', 'parallel/1', 'parallel/2', 'auth', 'verify');
   for (const folder of folders) {
     let path = join(server.root, name);
     for (const part of ['', ...folder.split('/')]) {

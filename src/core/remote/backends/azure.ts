@@ -22,6 +22,7 @@ import {
   stripRoot,
   unreachable,
 } from './shared.js';
+import { checkFile, corruptSourceIn } from '../verifiedUpload.js';
 
 /**
  * An Azure Blob Storage container. Credentials are a connection string (config or
@@ -77,10 +78,18 @@ export class AzureStorage implements RemoteStorage {
     }
   }
 
-  async upload(localPath: string, key: string, onBytes?: (bytes: number) => void): Promise<void> {
+  async upload(
+    localPath: string,
+    key: string,
+    onBytes?: (bytes: number) => void,
+    md5?: string,
+  ): Promise<void> {
     const { size } = await stat(localPath);
     let reported = 0;
     try {
+      // The SDK reads the file itself, in parallel blocks, and commits the blob at the end: the
+      // file is hashed just before instead (a second read, from the page cache).
+      await checkFile(localPath, md5);
       await this.container.getBlockBlobClient(joinKey(this.root, key)).uploadFile(localPath, {
         blockSize: 8 * 1024 * 1024,
         concurrency: 4,
@@ -135,6 +144,8 @@ export class AzureStorage implements RemoteStorage {
   }
 
   private translate(error: unknown, key: string): unknown {
+    const corrupt = corruptSourceIn(error);
+    if (corrupt !== undefined) return corrupt;
     if (error instanceof SluiceError || error instanceof RemoteNotFoundError) return error;
     if (networkCode(error) !== undefined) return unreachable(this.displayUrl, error);
     const code = String(errorField(error, 'code') ?? '');

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +24,7 @@ import {
   streamToFile,
   unreachable,
 } from './shared.js';
+import { corruptSourceIn, verifiedReadStream } from '../verifiedUpload.js';
 
 /** GCS's message for a 404 about the bucket (an object's 404 says "No such object"). */
 const BUCKET_MISSING = /specified bucket does not exist|bucket .*not found/i;
@@ -97,7 +97,12 @@ export class GcsStorage implements RemoteStorage {
     }
   }
 
-  async upload(localPath: string, key: string, onBytes?: (bytes: number) => void): Promise<void> {
+  async upload(
+    localPath: string,
+    key: string,
+    onBytes?: (bytes: number) => void,
+    md5?: string,
+  ): Promise<void> {
     const { size } = await stat(localPath);
     const counter = new Transform({
       transform(chunk: Buffer, _encoding, done) {
@@ -107,7 +112,9 @@ export class GcsStorage implements RemoteStorage {
     });
     try {
       await pipeline(
-        createReadStream(localPath),
+        // Fails before the end when the bytes do not hash to the name, so the upload (one
+        // request, or a resumable session) is never completed.
+        verifiedReadStream(localPath, md5),
         counter,
         this.bucket.file(joinKey(this.root, key)).createWriteStream({
           resumable: size > RESUMABLE_LIMIT,
@@ -146,6 +153,8 @@ export class GcsStorage implements RemoteStorage {
   }
 
   private translate(error: unknown, key: string, bucketMissing = false): unknown {
+    const corrupt = corruptSourceIn(error);
+    if (corrupt !== undefined) return corrupt;
     if (error instanceof SluiceError || error instanceof RemoteNotFoundError) return error;
     if (networkCode(error) !== undefined) return unreachable(this.displayUrl, error);
     const code = errorField(error, 'code');

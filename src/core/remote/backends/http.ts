@@ -1,9 +1,9 @@
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { SluiceError } from '../../errors.js';
 import { maskUrl, RemoteNotFoundError, type RemoteConfig, type RemoteStorage } from '../storage.js';
 import { authFailed, intOption, networkCode, option, streamToFile, unreachable } from './shared.js';
+import { checkBytes, corruptSourceIn, verifiedReadStream } from '../verifiedUpload.js';
 
 /** What `fetch` accepts as a request body. */
 type BodyInit = NonNullable<RequestInit['body']>;
@@ -57,17 +57,25 @@ export class HttpStorage implements RemoteStorage {
     return true;
   }
 
-  async upload(localPath: string, key: string, onBytes?: (bytes: number) => void): Promise<void> {
+  async upload(
+    localPath: string,
+    key: string,
+    onBytes?: (bytes: number) => void,
+    md5?: string,
+  ): Promise<void> {
     const { size } = await stat(localPath);
     let body: BodyInit;
     let counted = false;
     if (size <= BUFFERED_UPLOAD_LIMIT) {
-      body = await readFile(localPath);
+      const bytes = await readFile(localPath);
+      checkBytes(bytes, md5, localPath);
+      body = bytes;
     } else {
-      const stream = createReadStream(localPath);
+      // A body that does not hash to its name fails before its last bytes are sent.
+      const stream = verifiedReadStream(localPath, md5);
       if (onBytes !== undefined) {
         counted = true;
-        stream.on('data', (chunk) => onBytes(chunk.length));
+        stream.on('data', (chunk: Buffer) => onBytes(chunk.length));
       }
       body = Readable.toWeb(stream);
     }
@@ -120,6 +128,8 @@ export class HttpStorage implements RemoteStorage {
     try {
       return await fetch(this.urlOf(key), requestInit);
     } catch (error) {
+      const corrupt = corruptSourceIn(error);
+      if (corrupt !== undefined) throw corrupt;
       if (networkCode(error) !== undefined) throw unreachable(this.displayUrl, error);
       throw new SluiceError(
         'REMOTE',

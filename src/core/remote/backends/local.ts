@@ -30,6 +30,7 @@ import {
 } from '../../fs/tempFiles.js';
 import { BLOCK_SIZE, md5File, md5FileSync } from '../../hash/hashFile.js';
 import { maskUrl, RemoteNotFoundError, type RemoteConfig, type RemoteStorage } from '../storage.js';
+import { CorruptSourceError } from '../verifiedUpload.js';
 import { folderKeys, listedFolder } from './shared.js';
 
 /** A folder that is not there lists as empty; any other failure is raised. */
@@ -123,12 +124,23 @@ export class LocalStorage implements RemoteStorage {
     }
   }
 
-  async upload(localPath: string, key: string, onBytes?: (bytes: number) => void): Promise<void> {
+  async upload(
+    localPath: string,
+    key: string,
+    onBytes?: (bytes: number) => void,
+    md5?: string,
+  ): Promise<void> {
     const target = this.pathOf(key);
     await this.ensureDir(dirname(target));
     const temp = tempNameFor(target);
     try {
-      await copyFile(localPath, temp, fsConstants.COPYFILE_FICLONE);
+      if (md5 === undefined) {
+        await copyFile(localPath, temp, fsConstants.COPYFILE_FICLONE);
+      } else {
+        // Hashed in the copy's own read (see copyHashed), checked before the object appears.
+        const actual = await copyHashed(localPath, statSync(localPath).size, temp);
+        if (actual !== md5) throw new CorruptSourceError(localPath, actual);
+      }
       await rename(temp, target);
     } catch (error) {
       await rm(temp, { force: true });

@@ -1,6 +1,5 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -23,7 +22,9 @@ import {
   type S3Credentials,
   type S3Location,
 } from './s3Rest.js';
+import { checkBytes, corruptSourceIn, verifiedReadStream } from '../verifiedUpload.js';
 import {
+  accessDenied,
   authFailed,
   boolOption,
   errorField,
@@ -111,7 +112,12 @@ export class S3Storage implements RemoteStorage {
     };
   }
 
-  async upload(localPath: string, key: string, onBytes?: (bytes: number) => void): Promise<void> {
+  async upload(
+    localPath: string,
+    key: string,
+    onBytes?: (bytes: number) => void,
+    md5?: string,
+  ): Promise<void> {
     // Small files are read synchronously: through the thread pool, opening, statting, reading
     // and closing 10,000 files of 4 KiB cost more than the requests that send them.
     const { size } = statSync(localPath);
@@ -119,6 +125,7 @@ export class S3Storage implements RemoteStorage {
     if (size <= SINGLE_PUT_LIMIT) {
       // One PUT is atomic: the object appears only when the request completes.
       const body = size <= SMALL_OBJECT ? readFileSync(localPath) : await readFile(localPath);
+      checkBytes(body, md5, localPath);
       await this.call(key, async () => {
         const response = await this.rest.send('PUT', target, {
           body,
@@ -136,7 +143,8 @@ export class S3Storage implements RemoteStorage {
       params: {
         Bucket: this.location.bucket,
         Key: target,
-        Body: createReadStream(localPath),
+        // A body that does not hash to its name fails before its last part is sent.
+        Body: verifiedReadStream(localPath, md5),
         ...this.uploadParams(),
       },
       partSize: PART_SIZE,
@@ -234,9 +242,14 @@ export class S3Storage implements RemoteStorage {
   private async head(
     key: string,
   ): Promise<{ headers: Record<string, string | undefined> } | undefined> {
-    const response = await this.call(key, () => this.rest.send('HEAD', this.keyOf(key)));
+    // The answer is checked inside `call`, so that a refusal (403, no body to a HEAD) is
+    // translated like any other failure.
+    const response = await this.call(key, async () => {
+      const answer = await this.rest.send('HEAD', this.keyOf(key));
+      if (answer.status !== 404) this.rest.check(answer, key);
+      return answer;
+    });
     if (response.status === 404) return undefined;
-    this.rest.check(response, key);
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(response.headers)) {
       headers[name] = Array.isArray(value) ? value[0] : value;
@@ -293,6 +306,8 @@ export class S3Storage implements RemoteStorage {
 
   private translate(error: unknown, key: string): unknown {
     if (error instanceof SluiceError || error instanceof RemoteNotFoundError) return error;
+    const corrupt = corruptSourceIn(error);
+    if (corrupt !== undefined) return corrupt;
     if (networkCode(error) !== undefined) return unreachable(this.displayUrl, error);
     const name = String(errorField(error, 'name') ?? errorField(error, 'Code') ?? '');
     const status = httpStatus(error);
@@ -315,10 +330,10 @@ export class S3Storage implements RemoteStorage {
       });
     }
     if (name === 'AccessDenied' || status === 403) {
-      return new SluiceError(
-        'REMOTE',
-        `access denied on remote '${this.displayUrl}' for '${key}'`,
-        { hint: 'check the credentials and the bucket policy' },
+      return accessDenied(
+        this.displayUrl,
+        key,
+        'check the credentials (access_key_id / secret_access_key, the profile or the AWS_* environment variables) and the bucket policy',
       );
     }
     const secrets = [

@@ -159,9 +159,23 @@ export function unreachable(displayUrl: string, error: unknown): SluiceError {
  */
 export function authFailed(displayUrl: string, hint: string, detail?: string): SluiceError {
   const suffix = detail === undefined ? '' : ` (${detail})`;
-  return new SluiceError('REMOTE', `authentication failed for remote '${displayUrl}'${suffix}`, {
-    hint,
-  });
+  return new RemoteAccessError(`authentication failed for remote '${displayUrl}'${suffix}`, hint);
+}
+
+/** The remote refused a request (HTTP 403): one clear error, with what to check. */
+export function accessDenied(displayUrl: string, key: string, hint: string): SluiceError {
+  return new RemoteAccessError(`access denied on remote '${displayUrl}' for '${key}'`, hint);
+}
+
+/**
+ * Refused credentials or access: every other object of the transfer would fail the same way, so
+ * the sync engine stops at the first rather than reporting each object (see sync.ts).
+ */
+export class RemoteAccessError extends SluiceError {
+  constructor(message: string, hint: string) {
+    super('REMOTE', message, { hint });
+    this.name = 'RemoteAccessError';
+  }
 }
 
 /**

@@ -25,6 +25,7 @@ import {
   reasonOf,
   unreachable,
 } from './shared.js';
+import { checkFile, corruptSourceIn } from '../verifiedUpload.js';
 
 /** SFTP status codes (draft-ietf-secsh-filexfer-02). */
 const SFTP_NO_SUCH_FILE = 2;
@@ -92,14 +93,26 @@ export class SshStorage implements RemoteStorage {
     }
   }
 
-  async upload(localPath: string, key: string, onBytes?: (bytes: number) => void): Promise<void> {
+  async upload(
+    localPath: string,
+    key: string,
+    onBytes?: (bytes: number) => void,
+    md5?: string,
+  ): Promise<void> {
     const target = this.pathOf(key);
     const dir = posix.dirname(target);
     await this.ensureDir(dir);
     await this.sweepOnce(dir);
     const temp = posix.join(dir, tempBaseName(posix.basename(target)));
     try {
-      await this.op((done) => this.sftp.fastPut(localPath, temp, transferOptions(onBytes), done));
+      // SFTP reads the file itself, in parallel chunks: it is hashed on the side while it is
+      // sent, and the upload is renamed into place only when the hash matches.
+      const [sent, checked] = await Promise.allSettled([
+        this.op((done) => this.sftp.fastPut(localPath, temp, transferOptions(onBytes), done)),
+        checkFile(localPath, md5),
+      ]);
+      if (checked.status === 'rejected') throw checked.reason;
+      if (sent.status === 'rejected') throw sent.reason;
       await this.rename(temp, target);
     } catch (error) {
       await this.op((done) => this.sftp.unlink(temp, done)).catch(() => undefined);
@@ -240,6 +253,8 @@ export class SshStorage implements RemoteStorage {
   }
 
   private translate(error: unknown, key: string): unknown {
+    const corrupt = corruptSourceIn(error);
+    if (corrupt !== undefined) return corrupt;
     if (error instanceof SluiceError || error instanceof RemoteNotFoundError) return error;
     if (networkCode(error) !== undefined) return unreachable(this.displayUrl, error);
     if (errorField(error, 'code') === SFTP_PERMISSION_DENIED) {

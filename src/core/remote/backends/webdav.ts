@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { posix } from 'node:path';
 import type { FileStat, WebDAVClient } from 'webdav';
 import { SluiceError } from '../../errors.js';
@@ -17,6 +17,7 @@ import {
   reasonOf,
   unreachable,
 } from './shared.js';
+import { checkBytes, corruptSourceIn, verifiedReadStream } from '../verifiedUpload.js';
 
 const BUFFERED_UPLOAD_LIMIT = 16 * 1024 * 1024;
 
@@ -71,15 +72,26 @@ export class WebdavStorage implements RemoteStorage {
     return this.http.exists(key);
   }
 
-  async upload(localPath: string, key: string, onBytes?: (bytes: number) => void): Promise<void> {
+  async upload(
+    localPath: string,
+    key: string,
+    onBytes?: (bytes: number) => void,
+    md5?: string,
+  ): Promise<void> {
     const target = this.pathOf(key);
     const dir = posix.dirname(target);
     await this.ensureDir(dir);
     const temp = posix.join(dir, tempBaseName(posix.basename(target)));
     const { size } = await stat(localPath);
     try {
-      const data =
-        size <= BUFFERED_UPLOAD_LIMIT ? await readFile(localPath) : createReadStream(localPath);
+      let data: Buffer | Readable;
+      if (size <= BUFFERED_UPLOAD_LIMIT) {
+        data = await readFile(localPath);
+        checkBytes(data, md5, localPath);
+      } else {
+        // Fails before the end when the bytes do not hash to the name: no rename follows.
+        data = verifiedReadStream(localPath, md5);
+      }
       await this.client.putFileContents(temp, data, { overwrite: true, contentLength: size });
       await this.client.moveFile(temp, target, { overwrite: true });
     } catch (error) {
@@ -126,6 +138,8 @@ export class WebdavStorage implements RemoteStorage {
   }
 
   private translate(error: unknown, key: string): unknown {
+    const corrupt = corruptSourceIn(error);
+    if (corrupt !== undefined) return corrupt;
     if (error instanceof SluiceError) return error;
     if (networkCode(error) !== undefined) return unreachable(this.displayUrl, error);
     const status = errorField(error, 'status');
