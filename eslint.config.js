@@ -59,6 +59,8 @@ const FS_WRITERS_ALLOWED = [
   'src/core/config/config.ts',
   'src/core/ops/init.ts',
   'src/core/ops/gc.ts',
+  // Repairs cache objects and removes the cache's dead temporary files; reads the workspace only.
+  'src/core/ops/fsck.ts',
   // Downloads into the cache and .dvc/tmp, temporary clones, and remotes.
   'src/core/ops/importUrl.ts',
   'src/core/ops/pull.ts',

@@ -8,12 +8,13 @@ import {
   statSync,
 } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import pLimit from 'p-limit';
 import { parseDirObject } from '../cache/dirObject.js';
 import { READONLY_MODE } from '../cache/objectStore.js';
 import { errnoCode } from '../errors.js';
 import { tempNameFor } from '../fs/atomicWrite.js';
+import { isTempOwnerGone, parseTempName } from '../fs/tempFiles.js';
 import { md5Bytes, md5File, md5FileSync, type HashName } from '../hash/hashFile.js';
 import type { Repo } from '../repo/repo.js';
 import { collectUsedOutputs, entryPath, parseRemoteKey, remoteKey } from '../remote/objects.js';
@@ -278,9 +279,10 @@ async function repairLocal(
 ): Promise<void> {
   const full = join(repo.cacheDir, problem.path);
   if (problem.kind === 'temporary') {
-    const owner = ownerPid(problem.path);
-    if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
-      problem.notRepaired = `process ${owner}, which may be writing it, is running`;
+    const owner = parseTempName(basename(problem.path), true);
+    const changed = statSync(full, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+    if (owner !== undefined && !isTempOwnerGone(owner, changed)) {
+      problem.notRepaired = `process ${owner.pid}, which may be writing it, is running`;
       return;
     }
     await rm(full, { force: true });
@@ -321,21 +323,6 @@ async function repairLocal(
 }
 
 /** The process id in a temporary name (`.NAME.PID.TAG.tmp`, `.tmp-PID-…`), if any. */
-function ownerPid(path: string): number | undefined {
-  const name = path.slice(path.lastIndexOf('/') + 1);
-  const match = /^\.tmp-(\d+)-/.exec(name) ?? /\.(\d+)\.[0-9a-z]+\.tmp$/.exec(name);
-  return match === null ? undefined : Number(match[1]);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errnoCode(error) === 'EPERM'; // there, but someone else's
-  }
-}
-
 /** Copies `source` over the object `target` when the copy hashes to `oid`; true when done. */
 function copyIfMatches(source: string, target: string, oid: string, name: HashName): boolean {
   if (!isFile(source)) return false;

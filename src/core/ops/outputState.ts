@@ -1,4 +1,4 @@
-import { lstatSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { join, posix } from 'node:path';
 import { SluiceError } from '../errors.js';
 import { assertWorkspacePath } from '../fs/guardedWorkspace.js';
