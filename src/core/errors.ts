@@ -118,5 +118,13 @@ export function translateSystemError(error: unknown): unknown {
       cause: error,
     });
   }
+  if (error.code === 'ENAMETOOLONG') {
+    const path = typeof error.path === 'string' ? error.path : '';
+    const shown = path.length > 120 ? `${path.slice(0, 60)}…${path.slice(-40)}` : path;
+    return new SluiceError('BAD_PATH', `file name too long: '${shown}'`, {
+      hint: 'most file systems allow 255 bytes per name; rename it, or fix the metafile that names it',
+      cause: error,
+    });
+  }
   return error;
 }

@@ -41,7 +41,11 @@ export async function move(repo: Repo, src: string, dst: string, cwd: string): P
   entry.path = newDir === '' ? dstRel : posix.relative(newDir, dstRel);
 
   // Both ends are checked, and an existing destination is never replaced, before anything moves.
-  repo.workspace.resolve(srcRel);
+  if (repo.workspace.lstat(srcRel) === undefined) {
+    throw new SluiceError('NOT_FOUND', `cannot move '${src}': it does not exist in the workspace`, {
+      hint: 'check it out first with `sluice checkout`',
+    });
+  }
   repo.workspace.resolve(dstRel);
   if (repo.workspace.lstat(dstRel) !== undefined) {
     throw new SluiceError('ALREADY_EXISTS', `cannot move '${src}': '${dst}' already exists`, {

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { errnoCode } from '../errors.js';
 import type { Repo } from '../repo/repo.js';
 
@@ -16,6 +16,13 @@ export function unprotectPath(repo: Repo, repoPath: string): void {
   }
   if (stats.isDirectory()) {
     for (const name of readdirSync(repo.abs(repoPath))) unprotectPath(repo, `${repoPath}/${name}`);
+    return;
+  }
+  // A symlink to a folder is the user's, not a link into the cache (those are files).
+  if (
+    stats.isSymbolicLink() &&
+    statSync(repo.abs(repoPath), { throwIfNoEntry: false })?.isDirectory() !== false
+  ) {
     return;
   }
   const linked = stats.isSymbolicLink() || stats.nlink > 1 || (stats.mode & 0o200) === 0;

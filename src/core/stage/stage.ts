@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { SluiceError } from '../errors.js';
 import { assertWorkspacePath } from '../fs/guardedWorkspace.js';
 import type { HashName } from '../hash/hashFile.js';
 
@@ -47,6 +48,14 @@ export class Output {
     // A metafile may never name an output Sluice must not write (the repository itself, .git,
     // .dvc): such a file fails as it is read, before any command starts its work.
     assertWorkspacePath(repoPath, stage.file);
+    // Checking such an output out would replace the metafile that describes it.
+    if (stage.file.startsWith(`${repoPath}/`)) {
+      throw new SluiceError(
+        'BAD_PATH',
+        `'${stage.file}': output '${repoPath}' contains the file that describes it`,
+        { hint: 'move the metafile outside its output, or track a folder below it' },
+      );
+    }
   }
 
   get cache(): boolean {
