@@ -30,10 +30,16 @@ export {
  * The error every operation throws for a user's mistake or a failed step: `code` says which,
  * `message` is one line, `hint` (when set) says how to fix it.
  */
-export { SluiceError, type SluiceErrorCode } from './errors.js';
+export { SluiceError } from './errors.js';
+
+/** The kinds of {@link SluiceError}. */
+export type { SluiceErrorCode } from './errors.js';
 
 /** One item of a stage's status, in the shape of `dvc status --json`. */
-export type { ChangeWord, StatusItem } from './ops/stageStatus.js';
+export type { StatusItem } from './ops/stageStatus.js';
+
+/** How a dependency or output changed, as `dvc status` words it. */
+export type { ChangeWord } from './ops/stageStatus.js';
 
 /** A stage's state during `repro`. */
 export type { StageState } from './pipeline/repro.js';
