@@ -27,7 +27,7 @@ if (existsSync(outDir)) {
 
 await build({
   input: {
-    sluice: 'dist/cli/main.js',
+    sluice: 'dist/cli/entry.js',
     // Started by src/core/hash/workerPool.ts as a worker thread, found beside the chunks.
     'sluice-hash-worker': 'dist/core/hash/hashWorker.js',
     // Started by src/core/workspace/folderStamp.ts as a helper thread, found the same way.

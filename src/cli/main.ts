@@ -1,29 +1,68 @@
-#!/usr/bin/env node
-import { watchEnvironment } from '../core/repo/envWitness.js';
-import { answerableCommand, rememberedAnswer } from '../core/repo/rememberedAnswer.js';
+import { CommanderError } from 'commander';
+import { translateSystemError } from '../core/errors.js';
+import { buildProgram } from './program.js';
+import { Ui } from './ui.js';
+import { AnswerRecorder } from '../core/repo/answerRecorder.js';
+import { stampHelperStarted } from '../core/workspace/folderStamp.js';
 import { exitWhenFlushed } from './exitFlushed.js';
 
-// A reader that goes away (`sluice status | head -1`) ends the command quietly, as in git.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(141);
-});
+/** Set when the command ended in an error (shown to the user), rather than in its answer. */
+let failed = false;
 
-// Before the CLI's modules load (tens of milliseconds): a read-only command whose remembered
-// answer still holds (see rememberedAnswer.ts) is answered without loading them at all, and a
-// `status` of a large folder starts stamping it on a helper thread meanwhile.
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  process.exitCode = 0;
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (caught) {
+    failed = true;
+    if (caught instanceof CommanderError) {
+      // --help and --version end through here too, with exit code 0
+      return caught.exitCode === 0 ? 0 : 254;
+    }
+    const error = translateSystemError(caught);
+    const verbose = argv.includes('-v') || argv.includes('--verbose');
+    new Ui(verbose, false).error(error);
+    return typeof (error as { exitCode?: unknown }).exitCode === 'number'
+      ? (error as { exitCode: number }).exitCode
+      : 255;
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}
+
 const argv = process.argv.slice(2);
-const answer = await rememberedAnswer(argv, process.cwd());
-if (answer === undefined) {
-  // The run's answer may be remembered: the variables it reads are its witnesses, those read
-  // as the CLI's modules load included (see envWitness.ts).
-  if (answerableCommand(argv) !== undefined) watchEnvironment();
-  const { startEarlyStamps } = await import('../core/workspace/earlyStamps.js');
-  startEarlyStamps(argv, process.cwd());
-  await import('./run.js');
-} else {
-  process.stdout.write(answer.stdout);
-  process.stderr.write(answer.stderr);
-  process.exitCode = answer.exitCode;
-  // The helper thread, when large folders were stamped, would hold Node's exit up.
-  if (answer.helperStarted) await exitWhenFlushed(answer.exitCode);
+// A read-only command's run is watched, so that its answer can stand for the next run's while
+// nothing it read changes (see answerRecorder.ts).
+const recorder = AnswerRecorder.forCommand(argv, process.cwd());
+const output = recorder === undefined ? undefined : captureOutput();
+recorder?.start();
+const code = await main(argv);
+process.exitCode = code;
+if (recorder !== undefined && output !== undefined) {
+  const { stdout, stderr } = output.stop();
+  // An error is not an answer: what caused it (a lock held too long, say) may be gone next
+  // time. Nor is progress drawn on a terminal.
+  const drawn = process.stderr.isTTY && stderr !== '';
+  recorder.finish(failed || drawn ? undefined : { stdout, stderr, exitCode: code });
+}
+if (stampHelperStarted()) await exitWhenFlushed(code);
+
+/** Copies what is written to stdout and stderr from now until `stop`. */
+function captureOutput(): { stop(): { stdout: string; stderr: string } } {
+  const streams = [process.stdout, process.stderr];
+  const captured = streams.map(() => [] as string[]);
+  const originals = streams.map((stream) => stream.write.bind(stream));
+  streams.forEach((stream, index) => {
+    const original = originals[index] as (...args: unknown[]) => boolean;
+    stream.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
+      captured[index].push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return original(chunk, ...rest);
+    };
+  });
+  return {
+    stop() {
+      streams.forEach((stream, index) => (stream.write = originals[index]));
+      return { stdout: captured[0].join(''), stderr: captured[1].join('') };
+    },
+  };
 }

@@ -42,8 +42,11 @@ export interface SluiceErrorOptions {
 }
 
 export class SluiceError extends Error {
+  /** What kind of failure this is. */
   readonly code: SluiceErrorCode;
+  /** How to fix it, when there is something to say. */
   readonly hint: string | undefined;
+  /** The exit code the CLI ends with (DVC's). */
   readonly exitCode: number;
 
   constructor(code: SluiceErrorCode, message: string, options: SluiceErrorOptions = {}) {
@@ -54,6 +57,7 @@ export class SluiceError extends Error {
     this.exitCode = options.exitCode ?? defaultExitCode(code);
   }
 
+  /** The error as `--json` outputs show it. */
   toJSON(): { code: SluiceErrorCode; message: string; hint?: string } {
     return this.hint === undefined
       ? { code: this.code, message: this.message }

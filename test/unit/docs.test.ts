@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { API_MD, renderApiMarkdown } from '../../scripts/gen-api-docs.mjs';
 import { COMMANDS_MD, renderCommandsMarkdown } from '../../scripts/gen-docs.mjs';
 import { buildProgram } from '../../src/cli/program.js';
 
@@ -12,6 +13,10 @@ describe('docs', () => {
     const expected = renderCommandsMarkdown(buildProgram());
     expect(readFileSync(COMMANDS_MD, 'utf8')).toBe(expected);
   });
+
+  it('docs/api.md matches the TSDoc of src/core/index.ts (regenerate: node scripts/gen-api-docs.mjs)', () => {
+    expect(readFileSync(API_MD, 'utf8')).toBe(renderApiMarkdown());
+  }, 60_000);
 
   it('documents every command and subcommand, and no hidden option', () => {
     const text = readFileSync(COMMANDS_MD, 'utf8');
@@ -31,7 +36,9 @@ describe('docs', () => {
   it('links only to pages and images that exist', () => {
     const pages = [
       'README.md',
-      ...['getting-started', 'commands', 'dvc-compatibility', 'remotes'].map((p) => `docs/${p}.md`),
+      ...['getting-started', 'commands', 'dvc-compatibility', 'remotes', 'api'].map(
+        (p) => `docs/${p}.md`,
+      ),
     ];
     for (const page of pages) {
       const text = readFileSync(join(root, page), 'utf8');

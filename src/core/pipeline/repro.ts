@@ -31,7 +31,10 @@ export interface ReproEvents {
   message(text: string): void;
   /** Stage states, for live views. */
   stageState?(address: string, state: StageState): void;
-  /** With several jobs, a stage's output lines (otherwise output goes straight to the terminal). */
+  /**
+   * With several jobs or `captureOutput`, a stage's output lines (otherwise output goes straight
+   * to the terminal).
+   */
   commandLine?(address: string, stream: 'stdout' | 'stderr', line: string): void;
 }
 
@@ -49,6 +52,8 @@ export interface ReproOptions {
   noCommit?: boolean;
   keepGoing?: boolean;
   jobs?: number;
+  /** Hand the commands' output to `events.commandLine` even with one job (library callers). */
+  captureOutput?: boolean;
   /** `repro -i`: asked before each stage that would run; false skips it. */
   confirm?: (address: string) => Promise<boolean>;
   events: ReproEvents;
@@ -304,10 +309,11 @@ class ReproRunner {
       DVC_STAGE: address,
     };
     const cwd = this.repo.abs(stage.wdir);
-    const onLine = parallel
-      ? (stream: 'stdout' | 'stderr', line: string): void =>
-          this.options.events.commandLine?.(address, stream, line)
-      : undefined;
+    const onLine =
+      parallel || this.options.captureOutput === true
+        ? (stream: 'stdout' | 'stderr', line: string): void =>
+            this.options.events.commandLine?.(address, stream, line)
+        : undefined;
     for (const line of commandLines(stage.cmd ?? '')) {
       this.options.events.message(`> ${line}`);
       const failure = await this.repo.withLockLent(() =>
