@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join, posix } from 'node:path';
@@ -38,6 +39,9 @@ interface SshTarget {
   root: string;
 }
 
+/** Subfolders listed at once; SFTP requests share one channel and are answered in turn. */
+const LIST_FOLDERS_AT_ONCE = 16;
+
 /**
  * A folder on an SSH server, over SFTP. One connection, one SFTP channel: SFTP requests are
  * pipelined, so parallel transfers share it. Uploads go to a temporary name in the target folder
@@ -62,7 +66,26 @@ export class SshStorage implements RemoteStorage {
     return posix.join(this.target.root, ...key.split('/').filter((p) => p !== ''));
   }
 
+  /**
+   * Lists a prefix folder by folder. Each SFTP listing is several round trips (open, read until
+   * the end, close), so the subfolders of a folder (a cache's 256 two-character folders) are
+   * listed many at a time, not one after the other.
+   */
   async *list(prefix: string): AsyncIterable<string> {
+    const { files, folders } = await this.listFolder(prefix);
+    yield* files;
+    const limit = pLimit(LIST_FOLDERS_AT_ONCE);
+    const below = folders.map((folder) => limit(() => this.listAll(folder)));
+    for (const keys of below) yield* await keys;
+  }
+
+  private async listAll(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const key of this.list(prefix)) keys.push(key);
+    return keys;
+  }
+
+  private async listFolder(prefix: string): Promise<{ files: string[]; folders: string[] }> {
     const { dirKey } = listedFolder(prefix);
     let entries: { filename: string; attrs: Stats }[];
     try {
@@ -70,17 +93,15 @@ export class SshStorage implements RemoteStorage {
         this.sftp.readdir(this.pathOf(dirKey), done),
       );
     } catch (error) {
-      if (errorField(error, 'code') === SFTP_NO_SUCH_FILE) return;
+      if (errorField(error, 'code') === SFTP_NO_SUCH_FILE) return { files: [], folders: [] };
       throw this.translate(error, dirKey);
     }
-    const { files, folders } = folderKeys(
+    return folderKeys(
       prefix,
       entries
         .filter((e) => e.filename !== '.' && e.filename !== '..')
         .map((e) => ({ name: e.filename, isDir: e.attrs.isDirectory(), isFile: e.attrs.isFile() })),
     );
-    yield* files;
-    for (const folder of folders) yield* this.list(folder);
   }
 
   async exists(key: string): Promise<boolean> {
