@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import fc from 'fast-check';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -261,6 +261,9 @@ async function runCase(c: HostileCase): Promise<CaseResult> {
         namedOnPurpose: namedOnPurpose(c),
         bystanders: WATCHED_BYSTANDERS,
         unsaved,
+        ...(c.command === 'move' && c.target !== 'path'
+          ? { moved: { from: posix.normalize(c.path).replace(/\/$/, ''), to: 'moved.bin' } }
+          : {}),
       };
       return c.command === 'ui'
         ? await runUiCase(sb, c, before, ctx)

@@ -419,6 +419,29 @@ export interface CheckContext {
   namedOnPurpose: Set<string>;
   bystanders: string[];
   unsaved: string[];
+  /** `move FROM TO`: a file under FROM that is now at the same place under TO was kept. */
+  moved?: { from: string; to: string };
+}
+
+/** Where `f` went when `moved` moved the folder or file that holds it. */
+function movedPath(f: string, moved: CheckContext['moved']): string | undefined {
+  if (moved === undefined) return undefined;
+  if (f === moved.from) return moved.to;
+  return f.startsWith(`${moved.from}/`) ? `${moved.to}${f.slice(moved.from.length)}` : undefined;
+}
+
+/** The bytes of `f`, or of where `move` took it when it is gone from its place. */
+function readKept(
+  sb: Sandbox,
+  f: string,
+  was: Buffer,
+  moved: CheckContext['moved'],
+): Buffer | null {
+  const now = readOrNull(join(sb.repo, f));
+  if (now !== null) return now;
+  const to = movedPath(f, moved);
+  const there = to === undefined ? null : readOrNull(join(sb.repo, to));
+  return there !== null && there.equals(was) ? there : null;
 }
 
 /** Everything that must hold after any command of a case, compared with `before`. */
@@ -448,8 +471,8 @@ export function stateViolations(sb: Sandbox, before: Snapshot, ctx: CheckContext
   if (!ctx.mayDiscardUnsaved) {
     for (const f of ctx.unsaved) {
       const was = before.files.get(f);
-      const now = readOrNull(join(sb.repo, f));
       if (was == null) continue;
+      const now = readKept(sb, f, was, ctx.moved);
       if (now === null) out.push(`unsaved: ${f} was deleted without -f`);
       else if (!now.equals(was)) out.push(`unsaved: ${f} was overwritten without -f`);
     }

@@ -47,6 +47,12 @@ export async function move(repo: Repo, src: string, dst: string, cwd: string): P
     });
   }
   repo.workspace.resolve(dstRel);
+  // A path git tracks is git's to move (a metafile that names one as an output is wrong).
+  if (repo.git !== null && (await repo.git.isTracked([srcRel])).size > 0) {
+    throw new SluiceError('FAILED', `output '${srcRel}' is already tracked by SCM (e.g. Git)`, {
+      hint: `move it with git (git mv), or stop tracking it with git first: git rm -r --cached '${srcRel}'`,
+    });
+  }
   if (repo.workspace.lstat(dstRel) !== undefined) {
     throw new SluiceError('ALREADY_EXISTS', `cannot move '${src}': '${dst}' already exists`, {
       hint: 'move or remove the destination first, or choose another name',
