@@ -159,17 +159,33 @@ export class GuardedWorkspace {
       return;
     }
     if (!isInsideOrSame(real, root)) {
-      throw outside(repoRel, 'a symlink leads it outside the repository');
+      throw this.throughSymlink(repoRel, 'outside the repository');
     }
     const relReal = real.slice(root.length + 1);
     const first = relReal.split(sep)[0]?.toLowerCase();
     if (relReal !== '' && (first === '.git' || first === '.dvc')) {
-      throw outside(repoRel, 'a symlink leads it into .git or .dvc');
+      throw this.throughSymlink(repoRel, 'into .git or .dvc');
     }
     if (relReal.split(sep).some((s) => s.toLowerCase() === '.git')) {
-      throw outside(repoRel, 'a symlink leads it into a .git folder');
+      throw this.throughSymlink(repoRel, 'into a .git folder');
     }
     this.safeDirs.add(folder);
+  }
+
+  /** The refusal of a path whose folder a symlink leads elsewhere, naming the first symlink. */
+  private throughSymlink(repoRel: string, where: string): SluiceError {
+    const parts = repoRel.split('/');
+    let link: string | undefined;
+    for (let i = 1; i < parts.length && link === undefined; i += 1) {
+      const candidate = parts.slice(0, i).join('/');
+      try {
+        if (lstatSync(join(this.root, ...parts.slice(0, i))).isSymbolicLink()) link = candidate;
+      } catch {
+        break;
+      }
+    }
+    const through = link === undefined ? 'a symlink' : `the symlink '${link}'`;
+    return outside(repoRel, `${through} leads it ${where}`);
   }
 
   private realRootPath(): string {
