@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { ReliabilityReporter } from './test/helpers/reliabilityReporter.js';
 
 export default defineConfig({
   test: {
@@ -7,5 +8,6 @@ export default defineConfig({
     hookTimeout: 300_000,
     globalSetup: ['test/helpers/globalSetup.ts'],
     pool: 'forks',
+    reporters: ['default', new ReliabilityReporter()],
   },
 });
