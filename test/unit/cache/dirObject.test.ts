@@ -20,6 +20,7 @@ const segment = fc
   .oneof(
     fc.string({ unit: 'binary', minLength: 1, maxLength: 8 }),
     fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }),
+    fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 8 }),
     fc.constantFrom(
       'a',
       'a-b',
@@ -86,6 +87,18 @@ describe('.dir listings against real DVC (dvc_data)', () => {
     });
     // The generator does reach the escaping paths.
     expect(nonAscii).toBeGreaterThan(100);
+  });
+
+  it('a listing without astral characters is sorted too (by UTF-16 unit, as code points)', () => {
+    const names = ['b', 'a0', '\uff5e', 'a/b', 'Z', 'a-b', 'é', 'a'];
+    const entries: DirEntry[] = names.map((relpath, i) => ({ relpath, md5: md5(String(i)) }));
+    const [theirs] = dvcDataDir([{ op: 'write', entries }]);
+    const ours = serializeDirObject(entries);
+    expect(ours).toBe(theirs?.bytes?.toString('utf8'));
+    const order = (JSON.parse(ours) as DirEntry[]).map((e) => e.relpath);
+    expect(order).toEqual(['Z', 'a', 'a-b', 'a/b', 'a0', 'b', 'é', '\uff5e']);
+    // Already in order, or the other way round: the same bytes.
+    expect(serializeDirObject([...entries].reverse())).toBe(ours);
   });
 
   it('order is by code point: astral after BMP, `a-b` before `a/b` before `a0`', () => {
@@ -223,6 +236,18 @@ describe('parseDirObject refuses hostile listings', () => {
         { md5: good, relpath: 'ab/c' },
       ]),
     ).toHaveLength(3);
+  });
+
+  it('refuses each unsafe shape, whatever the fast path lets through', () => {
+    // Named one by one (not through it.each) so a test id never holds a NUL or a backslash.
+    const unsafe = ['..', '.', 'a/..', 'a/.', 'a//', '//', '\\x', '\\', 'a\0b', '\0', '/x'];
+    for (const path of unsafe) {
+      const error = refusal(() => parse([{ md5: good, relpath: path }]));
+      expect([path, error.code]).toEqual([path, 'BAD_PATH']);
+      expect(refusal(() => assertSafeRelpath(path, 'src')).message).toBe(
+        `refusing unsafe path '${path}' listed in 'src'`,
+      );
+    }
   });
 
   it('check: false trusts an object checked before and only looks at its shape', () => {
