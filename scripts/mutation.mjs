@@ -25,7 +25,11 @@ export const modules = {
     what: '`dvc.lock` entries and their YAML',
     mutate: ['src/core/pipeline/pipelineFile.ts'],
     // realDvc.test.ts covers it too, but runs DVC for a minute before each mutant's run.
-    tests: ['test/unit/pipeline/lockEntry.test.ts', 'test/unit/dvcfile/realRepos.test.ts'],
+    tests: [
+      'test/unit/pipeline/lockEntry.test.ts',
+      'test/unit/pipeline/pipelineFile.test.ts',
+      'test/unit/dvcfile/realRepos.test.ts',
+    ],
   },
   yaml: {
     what: 'metafile YAML dump/update (`.dvc`, `dvc.yaml`, `dvc.lock` text)',
