@@ -5,6 +5,7 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -136,6 +137,45 @@ describe('PipelineFile.load', () => {
     expect(file.stages[0]?.outs[0]?.recorded.hash?.value).toBe('cccccccccccccccccccccccccccccccc');
   });
 
+  it("templated values are read from the dvc.yaml's own folder; desc and remote are kept", () => {
+    write({
+      'sub.yaml.d/params.yaml': 'name: hello\n',
+      'params.yaml': 'name: wrong\n',
+      'sub.yaml.d/dvc.yaml':
+        'stages:\n  s:\n    desc: says hello\n    cmd: echo ${name}\n    outs:\n    - o.txt:\n        remote: store\n',
+    });
+    const file = PipelineFile.load(repo, 'sub.yaml.d/dvc.yaml');
+    expect(file.lockPath).toBe('sub.yaml.d/dvc.lock');
+    const stage = file.stages[0];
+    expect(stage?.cmd).toBe('echo hello');
+    expect(stage?.props.desc).toBe('says hello');
+    expect(stage?.outs[0]?.options.remote).toBe('store');
+    write({ 'dvc.yaml': 'stages:\n  t:\n    cmd: echo ${name}\n    outs: [x]\n' });
+    const top = PipelineFile.load(repo, 'dvc.yaml').stages[0];
+    expect(top?.cmd).toBe('echo wrong');
+    expect('desc' in (top?.props ?? {})).toBe(false);
+    expect('remote' in (top?.outs[0]?.options ?? {})).toBe(false);
+  });
+
+  it('lock entries that are not path records are passed over', () => {
+    write({
+      'dvc.yaml': 'stages:\n  s:\n    cmd: echo\n    deps: [a, b]\n    outs: [o]\n',
+      'dvc.lock':
+        "schema: '2.0'\nstages:\n  s:\n    cmd: echo\n    deps:\n    - 5\n    - null\n    - md5: dddddddddddddddddddddddddddddddd\n    - path: 7\n    - path: b\n      md5: eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\n    outs: not a list\n",
+    });
+    const stage = PipelineFile.load(repo, 'dvc.yaml').stages[0];
+    expect(stage?.deps.map((d) => d.recorded.hash?.value)).toEqual([
+      undefined,
+      'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee',
+    ]);
+    expect(stage?.outs[0]?.recorded).toEqual({});
+  });
+
+  it('a path through a file is an error, not a missing file', () => {
+    write({ 'plain.txt': 'x' });
+    expect(() => PipelineFile.load(repo, 'plain.txt/dvc.yaml')).toThrow(/ENOTDIR/);
+  });
+
   it('no dvc.lock, or a folder where it would be, is no lock', () => {
     write({ 'dvc.yaml': YAML });
     expect(PipelineFile.load(repo, 'dvc.yaml').hasLockEntry('train')).toBe(false);
@@ -158,6 +198,10 @@ describe('PipelineFile.load', () => {
     ['- a\n- b\n', "'dvc.lock:1' is invalid: expected a mapping at the top level"],
     ["schema: '3.0'\nstages: {}\n", "'dvc.lock' is invalid: unsupported lock file schema '3.0'"],
     ["schema: '2.0'\nstages: [a]\n", "'dvc.lock' is invalid: 'stages' must be a mapping"],
+    ["schema: '2.0'\nstages: 5\n", "'dvc.lock' is invalid: 'stages' must be a mapping"],
+    ["schema: '2.0'\nstages: text\n", "'dvc.lock' is invalid: 'stages' must be a mapping"],
+    ['just text\n', "'dvc.lock:1' is invalid: expected a mapping at the top level"],
+    ['7\n', "'dvc.lock:1' is invalid: expected a mapping at the top level"],
   ])('refuses a lock file %j', (lock, message) => {
     write({ 'dvc.yaml': YAML, 'dvc.lock': lock });
     const error = refusal(() => PipelineFile.load(repo, 'dvc.yaml'));
@@ -217,8 +261,11 @@ describe('PipelineFile lock writes', () => {
     await file.writeLock(repo, [report]);
     expect(read('dvc.lock')).toBe(`${LOCK}  report:\n    cmd: echo report\n`);
     expect(file.hasLockEntry('report')).toBe(true);
-    // The same entry again leaves the text as it is.
-    await file.writeLock(repo, [report]);
+    // The same entry again leaves the file alone: not even written.
+    const written = statSync(join(dir, 'dvc.lock')).mtimeMs;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await PipelineFile.load(repo, 'dvc.yaml').writeLock(repo, [report]);
+    expect(statSync(join(dir, 'dvc.lock')).mtimeMs).toBe(written);
     expect(read('dvc.lock')).toBe(`${LOCK}  report:\n    cmd: echo report\n`);
   });
 
