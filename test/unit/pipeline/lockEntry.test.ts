@@ -127,6 +127,8 @@ describe('lock entries (PipelineFile.lockEntryFor)', () => {
     const deps = entry.deps as Array<Record<string, unknown>>;
     expect(Object.keys(deps[1] ?? {})).toEqual(['path', 'hash', 'md5', 'size', 'nfiles']);
     expect(Object.keys(deps[0] ?? {})).toEqual(['path', 'hash', 'md5', 'size', 'isexec']);
+    // Fields a record lacks are left out, not written empty.
+    expect(deps.map((d) => Object.keys(d).length)).toEqual([5, 5, 2, 3, 2, 4]);
     expect(dumpYaml(entry)).toContain(
       '- path: Z.csv\n  hash: md5\n  md5: zzz\n  size: 0\n  isexec: true\n',
     );

@@ -98,6 +98,7 @@ describe('PipelineFile.load', () => {
     expect(file.dir).toBe('');
     expect(file.lockPath).toBe('dvc.lock');
     expect(file.stages.map((s) => s.name)).toEqual(['train', 'report']);
+    expect(file.stages.every((s) => s.isPipelineStage)).toBe(true);
     const train = file.stages[0];
     expect(train?.wdir).toBe('work');
     expect(train?.deps.map((d) => [d.path, d.repoPath])).toEqual([
@@ -171,6 +172,25 @@ describe('PipelineFile.load', () => {
     expect(stage?.outs[0]?.recorded).toEqual({});
   });
 
+  it('dependencies outside the repo are not claimed as paths (two of them are fine)', () => {
+    write({
+      'dvc.yaml':
+        'stages:\n  s:\n    cmd: echo\n    deps: [s3://bucket/a, https://host/b]\n    outs: [o]\n',
+    });
+    const stage = PipelineFile.load(repo, 'dvc.yaml').stages[0];
+    expect(stage?.deps.map((d) => [d.path, d.repoPath])).toEqual([
+      ['s3://bucket/a', undefined],
+      ['https://host/b', undefined],
+    ]);
+  });
+
+  it('a missing dvc.yaml has no stages, and removing a stage from it writes nothing', async () => {
+    const file = PipelineFile.load(repo, 'missing/dvc.yaml');
+    expect(file.stages).toEqual([]);
+    await file.removeStage(repo, 'x');
+    expect(existsSync(join(dir, 'missing'))).toBe(false);
+  });
+
   it('a path through a file is an error, not a missing file', () => {
     write({ 'plain.txt': 'x' });
     expect(() => PipelineFile.load(repo, 'plain.txt/dvc.yaml')).toThrow(/ENOTDIR/);
@@ -186,12 +206,13 @@ describe('PipelineFile.load', () => {
   it('a 1.x lock (stages at the top) is read; entries that are not mappings are skipped', () => {
     write({
       'dvc.yaml': YAML,
-      'dvc.lock': 'train:\n  cmd: python train.py\nreport: [1, 2]\nother: text\n',
+      'dvc.lock': 'train:\n  cmd: python train.py\nreport: [1, 2]\nother: text\nnothing: null\n',
     });
     const file = PipelineFile.load(repo, 'dvc.yaml');
     expect(file.hasLockEntry('train')).toBe(true);
     expect(file.hasLockEntry('report')).toBe(false);
     expect(file.hasLockEntry('other')).toBe(false);
+    expect(file.hasLockEntry('nothing')).toBe(false);
   });
 
   it.each([
@@ -210,6 +231,9 @@ describe('PipelineFile.load', () => {
 
   it('a schema 2.0 lock without stages has no entries', () => {
     write({ 'dvc.yaml': YAML, 'dvc.lock': "schema: '2.0'\n" });
+    expect(PipelineFile.load(repo, 'dvc.yaml').hasLockEntry('train')).toBe(false);
+    // An empty document (`null`) is no entries, as DVC reads it.
+    write({ 'dvc.lock': 'null\n' });
     expect(PipelineFile.load(repo, 'dvc.yaml').hasLockEntry('train')).toBe(false);
   });
 
