@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { ReliabilityReporter } from './test/helpers/reliabilityReporter.js';
 
 /**
  * The test groups (see CONTRIBUTING.md, "Tests"). `npx vitest run` runs them all;
@@ -31,5 +32,6 @@ export default defineConfig({
       group('reliability', { globalSetup: ['test/helpers/reliabilitySetup.ts'] }),
       group('browser'),
     ],
+    reporters: ['default', new ReliabilityReporter()],
   },
 });

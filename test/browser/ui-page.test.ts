@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import {
 
 /** The pipeline page in real headless Chromium, on the tutorial pipeline. */
 describe('sluice ui in a browser', () => {
+  const suiteStarted = Date.now();
   let repo: string;
   let ui: RunningUi;
   let browser: Browser;
@@ -194,8 +195,23 @@ describe('sluice ui in a browser', () => {
     await offline.close();
   });
 
-  it('keeps the README screenshot path', () => {
-    expect(projectRoot).toBeTruthy();
+  it('the README shows a screenshot of this page, at the size this run takes it', () => {
+    const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
+    const image = /!\[[^\]]*\]\((docs\/images\/[^)\s]+\.png)\)/.exec(readme)?.[1];
+    expect(image).toBe('docs/images/ui.png');
+    /** Width and height from a PNG's IHDR chunk, after checking the signature. */
+    const pngSize = (file: string): [number, number] => {
+      const bytes = readFileSync(file);
+      expect(bytes.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+      expect(bytes.subarray(12, 16).toString('latin1')).toBe('IHDR');
+      return [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+    };
+    // ui-readme.png is this run's shot of the graph (the first test): the page drew at 1500x900.
+    const shotFile = join(ARTIFACTS, 'ui-readme.png');
+    expect(statSync(shotFile).mtimeMs).toBeGreaterThanOrEqual(suiteStarted - 1000);
+    const shotNow = pngSize(shotFile);
+    expect(shotNow).toEqual([1500, 900]);
+    expect(pngSize(join(projectRoot, image ?? ''))).toEqual(shotNow);
   });
 });
 

@@ -22,6 +22,25 @@ afterAll(cleanupSandboxes);
 
 const md5 = (data: Buffer | string): string => createHash('md5').update(data).digest('hex');
 
+/**
+ * 17 MiB of random bytes whose object lands in the same cache folder as the listing of a folder
+ * holding only it as `big.bin`: the last 8 bytes are counted up until the two md5s share their
+ * first two hex digits.
+ */
+function contentSharingFolderWithListing(): { content: Buffer; listing: string } {
+  const base = randomBytes(17 * 1024 * 1024 + 69);
+  const head = createHash('md5').update(base);
+  for (let i = 0; ; i += 1) {
+    const tail = Buffer.alloc(8);
+    tail.writeBigUInt64BE(BigInt(i));
+    const oid = head.copy().update(tail).digest('hex');
+    const listing = md5(`[{"md5": "${oid}", "relpath": "big.bin"}]`);
+    if (listing.slice(0, 2) === oid.slice(0, 2)) {
+      return { content: Buffer.concat([base, tail]), listing };
+    }
+  }
+}
+
 function repoWithRemote(): { repo: string; storage: string } {
   const repo = makeRepo('sluice');
   const storage = tempDir('sluice-remote-');
@@ -99,10 +118,14 @@ describe('local remote fast paths', () => {
 
   it('pulls a large file into the workspace as a copy made while it was verified', () => {
     const { repo, storage } = repoWithRemote();
-    const content = randomBytes(17 * 1024 * 1024 + 77);
+    // The object and the listing of `data/` (which holds only it) are made to share a cache
+    // folder, as they do by chance 1 time in 256: the folder then holds both, never a spare.
+    const { content, listing } = contentSharingFolderWithListing();
     const oid = md5(content);
     writeTree(repo, { 'models/model.bin': content, 'data/big.bin': content });
     sluiceOk(repo, 'add', 'models/model.bin', 'data');
+    expect(readFileSync(join(repo, 'data.dvc'), 'utf8')).toContain(`md5: ${listing}.dir`);
+    const bothObjects = [oid.slice(2), `${listing.slice(2)}.dir`].sort();
     sluiceOk(repo, 'push');
     const cache = join(repo, '.dvc', 'cache');
     const cacheFolder = join(cache, 'files', 'md5', oid.slice(0, 2));
@@ -122,14 +145,14 @@ describe('local remote fast paths', () => {
       expect(statSync(abs).nlink).toBe(1);
       expect(statSync(abs).ino).not.toBe(statSync(objectPath(cache, oid)).ino);
     }
-    expect(readdirSync(cacheFolder)).toEqual([oid.slice(2)]);
+    expect(readdirSync(cacheFolder).sort()).toEqual(bothObjects);
     expect(existsSync(join(repo, '.dvc', 'tmp', 'sluice', 'spares'))).toBe(false);
     expect(sluiceOk(repo, 'status').stdout).toContain('up to date');
 
     // With the workspace already right, the spare copy is not used and not left behind.
     rmSync(cache, { recursive: true, force: true });
     sluiceOk(repo, 'pull');
-    expect(readdirSync(cacheFolder)).toEqual([oid.slice(2)]);
+    expect(readdirSync(cacheFolder).sort()).toEqual(bothObjects);
 
     // A corrupt remote object leaves neither a spare copy nor a workspace file.
     const remoteObject = objectPath(storage, oid);
@@ -141,7 +164,8 @@ describe('local remote fast paths', () => {
     const refused = sluice(repo, 'pull');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('corrupted');
-    expect(readdirSync(cacheFolder)).toEqual([]);
+    // The listing was fetched and checked; the corrupt object never reached the cache.
+    expect(readdirSync(cacheFolder)).toEqual([`${listing.slice(2)}.dir`]);
     expect(existsSync(join(repo, 'models', 'model.bin'))).toBe(false);
   });
 

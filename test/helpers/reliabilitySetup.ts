@@ -1,9 +1,10 @@
-import { clearReliabilityResults, writeReliabilityDoc } from './reliabilityReport.js';
+import { clearReliabilityResults } from './reliabilityDoc.js';
 
-/** The reliability group's global setup: docs/reliability.md is rewritten from this run's results. */
-export function setup(): () => void {
+/**
+ * The reliability group's global setup: only this run's figures count. `ReliabilityReporter`
+ * (vitest.config.ts) writes docs/reliability.md when the run ends, from the sections whose test
+ * files passed whole.
+ */
+export function setup(): void {
   clearReliabilityResults();
-  return () => {
-    writeReliabilityDoc();
-  };
 }

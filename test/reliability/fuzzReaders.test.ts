@@ -9,15 +9,15 @@ import {
   serializeConfigObj,
   type ConfigData,
 } from '../../src/core/config/configobj.js';
-import { parseLockFile } from '../../src/core/dvcfile/lockFile.js';
-import { loadMachineYaml } from '../../src/core/dvcfile/machineYaml.js';
 import { SluiceError } from '../../src/core/errors.js';
 import { loadDvcYaml } from '../../src/core/pipeline/dvcYaml.js';
+import { PipelineFile } from '../../src/core/pipeline/pipelineFile.js';
 import { parseParamsFile } from '../../src/core/pipeline/paramsFile.js';
 import { Repo } from '../../src/core/repo/repo.js';
 import { loadDvcFile } from '../../src/core/stage/dvcFile.js';
 import { compareCodePoints } from '../../src/core/util/pyjson.js';
 import { DvcIgnore } from '../../src/core/workspace/dvcIgnore.js';
+import { dvcDataDir } from '../helpers/dvcDataOracle.js';
 import { recordReliability } from '../helpers/reliabilityReport.js';
 import { cleanupSandboxes, makeRepo, sluice, tempDir, writeTree } from '../helpers/sandbox.js';
 import { errorLines, md5 } from './hostileHelpers.js';
@@ -296,12 +296,16 @@ describe('fuzzed metafile and params readers never crash', () => {
     );
   });
 
-  it('dvc.lock (both loaders)', () => {
+  it('dvc.lock (the loader every command uses, with a stage that reads its entry)', () => {
+    writeFileSync(
+      join(repoDir, 'dvc.yaml'),
+      'stages:\n  s:\n    cmd: echo\n    deps: [d]\n    params: [p]\n    outs: [o]\n',
+    );
     fc.assert(
       fc.property(yamlInput(lockShape), (text) =>
         readsCleanly('dvc.lock', text, (t) => {
-          loadMachineYaml(t, 'dvc.lock');
-          return parseLockFile(t, 'dvc.lock');
+          writeFileSync(join(repoDir, 'dvc.lock'), t);
+          return PipelineFile.load(repo, 'dvc.yaml');
         }),
       ),
       params,
@@ -514,7 +518,7 @@ describe('fuzzed .dir listings and .dvcignore', () => {
     );
   });
 
-  it('serialize then parse gives the same entries, in code-point order', () => {
+  it('serialize and parse agree with what real DVC writes and reads', () => {
     // what a folder walk can produce: no `.git`, and no file that is also a folder
     const entries = fc
       .uniqueArray(fc.record({ md5: hex32, relpath }), { selector: (e) => e.relpath, maxLength: 8 })
@@ -529,17 +533,23 @@ describe('fuzzed .dir listings and .dvcignore', () => {
               .every((_, i, parts) => !paths.has(parts.slice(0, i + 1).join('/'))),
         );
       });
-    fc.assert(
-      fc.property(entries, (list) => {
-        inputsTried['.dir round trip'] = (inputsTried['.dir round trip'] ?? 0) + 1;
-        const text = serializeDirObject(list);
-        const back = parseDirObject(Buffer.from(text), `${md5(text)}.dir`);
-        const sorted = [...list].sort((a, b) => compareCodePoints(a.relpath, b.relpath));
-        expect(back).toEqual(sorted);
-        return true;
-      }),
-      params,
+    // Real DVC (dvc_data) is the oracle: one python process writes every sampled listing and
+    // reads its own bytes back; Sluice must write the same bytes and read the same entries.
+    const samples = fc.sample(entries, params);
+    const written = dvcDataDir(samples.map((list) => ({ op: 'write', entries: list })));
+    const read = dvcDataDir(
+      written.map((w) => ({ op: 'read', bytes: w.bytes ?? Buffer.alloc(0) })),
     );
+    samples.forEach((list, i) => {
+      inputsTried['.dir round trip'] = (inputsTried['.dir round trip'] ?? 0) + 1;
+      const theirs = written[i]?.bytes?.toString('utf8');
+      const text = serializeDirObject(list);
+      expect(text, JSON.stringify(list)).toBe(theirs);
+      const back = parseDirObject(Buffer.from(text), `${md5(text)}.dir`);
+      const sorted = [...list].sort((a, b) => compareCodePoints(a.relpath, b.relpath));
+      expect(back).toEqual(sorted);
+      expect(back).toEqual(read[i]?.entries);
+    });
   });
 
   it('.dvcignore: any rules, any path', () => {
@@ -632,8 +642,9 @@ describe('malformed files through the real binary', () => {
       body: [
         'fast-check properties over every reader of user-controlled text',
         '(`test/reliability/fuzzReaders.test.ts`): each input must give a value or a',
-        '`SluiceError`, never another exception or a hang; the configobj writer and the `.dir`',
-        'writer must round-trip what they accept. Inputs are random text and bytes, token soup',
+        '`SluiceError`, never another exception or a hang; the configobj writer must round-trip',
+        'what it accepts, and the `.dir` writer and reader must write and read what real DVC',
+        '(`dvc_data`) writes and reads for the same listing. Inputs are random text and bytes, token soup',
         'of YAML/INI syntax, and plausible documents with one random edit.',
         '',
         `Seed ${SEED} (\`SLUICE_FUZZ_SEED\`), ${RUNS} runs per property (\`SLUICE_FUZZ_RUNS\`).`,
