@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import {
+  existsSync,
   cpSync,
   mkdirSync,
   mkdtempSync,
@@ -17,9 +18,15 @@ import { loadMachineYaml } from '../../../src/core/dvcfile/machineYaml.js';
 import { dumpYaml, parseYamlFile } from '../../../src/core/dvcfile/yamlFormat.js';
 import { PipelineFile } from '../../../src/core/pipeline/pipelineFile.js';
 import { Repo } from '../../../src/core/repo/repo.js';
+import { projectRoot } from '../../helpers/sandbox.js';
 import { ruamel } from './ruamelOracle.js';
 
-const ROOT = '/work/shared/fixtures/real-repos';
+/** The shared fixtures beside the project (as CI lays them), else where the team's machines keep them. */
+const ROOT =
+  [
+    join(projectRoot, '..', 'shared', 'fixtures', 'real-repos'),
+    '/work/shared/fixtures/real-repos',
+  ].find((dir) => existsSync(dir)) ?? join(projectRoot, '..', 'shared', 'fixtures', 'real-repos');
 
 function walk(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
