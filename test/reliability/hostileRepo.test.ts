@@ -353,27 +353,29 @@ describe.concurrent('hostile repositories: one command on a generated hostile st
 
 /** SLUICE_HOSTILE_CASE='{"command":"checkout",...}' runs exactly one case (fields as printed). */
 const ONE_CASE = process.env.SLUICE_HOSTILE_CASE;
-describe.runIf(ONE_CASE !== undefined)('hostile repositories: one given case', () => {
-  it('holds every invariant', async ({ expect }) => {
-    const given = JSON.parse(ONE_CASE ?? '{}') as Partial<HostileCase>;
-    const c: HostileCase = {
-      command: 'checkout',
-      path: '.',
-      carrier: 'dvc',
-      object: 'file',
-      target: 'none',
-      newFiles: false,
-      editTracked: false,
-      alone: false,
-      noDvcignore: false,
-      twice: false,
-      ...given,
-    };
-    const r = await runCase(c);
-    console.log(failureText(c, r));
-    expect(r.violations).toEqual([]);
-  }, 120_000);
-});
+// Declared only when asked for: a skipped test would keep the doc's section from being written.
+if (ONE_CASE !== undefined)
+  describe('hostile repositories: one given case', () => {
+    it('holds every invariant', async ({ expect }) => {
+      const given = JSON.parse(ONE_CASE ?? '{}') as Partial<HostileCase>;
+      const c: HostileCase = {
+        command: 'checkout',
+        path: '.',
+        carrier: 'dvc',
+        object: 'file',
+        target: 'none',
+        newFiles: false,
+        editTracked: false,
+        alone: false,
+        noDvcignore: false,
+        twice: false,
+        ...given,
+      };
+      const r = await runCase(c);
+      console.log(failureText(c, r));
+      expect(r.violations).toEqual([]);
+    }, 120_000);
+  });
 
 describe('hostile repositories: the record', () => {
   it('writes the counts to docs/reliability.md', () => {
