@@ -163,6 +163,19 @@ describe('unsaved work is never overwritten without -f', () => {
     expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('good\n');
   });
 
+  it('repro never deletes a committed file that a stage which never ran names as its output', () => {
+    const dir = makeRepo('sluice', { 'README.md': 'my notes\n', 'in.txt': 'in\n' });
+    // Written by hand (or by another tool): `stage add` itself refuses such an output.
+    writeTree(dir, {
+      'dvc.yaml':
+        'stages:\n  gen:\n    cmd: cp in.txt README.md\n    deps:\n    - in.txt\n    outs:\n    - README.md\n',
+    });
+    const refused = sluice(dir, 'repro');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("output 'README.md' is already tracked by SCM");
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('my notes\n');
+  });
+
   it('move never replaces an existing destination', () => {
     const dir = trackedRepo();
     writeFileSync(join(dir, 'other.txt'), 'precious\n');

@@ -246,7 +246,7 @@ class ReproRunner {
       this.result.reproduced.push(address);
       return;
     }
-    this.removeOutputs(stage);
+    await this.removeOutputs(stage);
     if (
       this.options.force !== true &&
       this.options.noRunCache !== true &&
@@ -284,7 +284,26 @@ class ReproRunner {
    * deleted without `force`: the stage then fails before anything changed. What a failed or
    * killed run of the stage left is its own work, and goes.
    */
-  private removeOutputs(stage: Stage): void {
+  private async removeOutputs(stage: Stage): Promise<void> {
+    // A cached output that git tracks (a stage that never ran, naming a committed file) is git's:
+    // DVC refuses to save it afterwards; Sluice refuses before the file is deleted.
+    const unrecorded = stage.outs.filter(
+      (out) =>
+        out.cache && out.recorded.hash === undefined && existsSync(this.repo.abs(out.repoPath)),
+    );
+    if (unrecorded.length > 0 && this.repo.git !== null) {
+      const tracked = await this.repo.git.isTracked(unrecorded.map((out) => out.repoPath));
+      const first = unrecorded.find((out) => tracked.has(out.repoPath));
+      if (first !== undefined) {
+        throw new SluiceError(
+          'FAILED',
+          `output '${first.repoPath}' is already tracked by SCM (e.g. Git)`,
+          {
+            hint: `stop tracking it with git first: git rm -r --cached '${first.repoPath}' && git commit -m "stop tracking ${first.repoPath}"`,
+          },
+        );
+      }
+    }
     if (this.options.force !== true) {
       const unsaved = stage.outs
         .filter((out) => !out.persist && !this.inProgress.has(out.repoPath))
