@@ -13,7 +13,7 @@ import {
   type PathHash,
 } from '../workspace/hashPath.js';
 import { walkFiles, type WalkedFile } from '../workspace/walk.js';
-import { dirObjectHash, serializeDirObject } from '../cache/dirObject.js';
+import { dirObjectHash, serializeDirObject, type DirEntry } from '../cache/dirObject.js';
 import type { FileStamp } from '../cache/hashCache.js';
 import { cacheFolderMtime, readCacheFolders } from '../cache/cacheFolders.js';
 import { md5FileSync } from '../hash/hashFile.js';
@@ -348,6 +348,8 @@ export interface CheckoutPlan {
   now: PathHash | undefined;
   /** Repo-relative paths of workspace files a checkout would overwrite or delete whose content is in no cache. */
   unsaved: string[];
+  /** The folder's listing, when the plan had to read it (the checkout then reads it no more). */
+  listing?: DirEntry[];
 }
 
 /**
@@ -363,20 +365,19 @@ export function planCheckout(repo: Repo, out: Output): CheckoutPlan {
   if (now === undefined || now.hash === recorded.value) return { now, unsaved: [] };
   const saved = (md5: string): boolean => repo.odb.exists(md5, recorded.name);
   if (!now.isDir) return { now, unsaved: saved(now.hash) ? [] : [out.repoPath] };
-  let listed = new Map<string, string>();
+  let listing: DirEntry[] | undefined;
   if (recorded.value.endsWith('.dir')) {
     // No listing, no checkout: the output fails as not in cache and nothing is touched.
     if (!isInCache(repo, recorded)) return { now, unsaved: [] };
-    listed = new Map(
-      (repo.odb.readDir(recorded.value, recorded.name) ?? []).map((e) => [e.relpath, e.md5]),
-    );
+    listing = repo.odb.readDir(recorded.value, recorded.name);
   }
+  const listed = new Map((listing ?? []).map((e) => [e.relpath, e.md5]));
   const unsaved: string[] = [];
   for (const file of now.files ?? []) {
     if (listed.get(file.relpath) === file.md5 || saved(file.md5)) continue;
     unsaved.push(`${out.repoPath}/${file.relpath}`);
   }
-  return { now, unsaved };
+  return { now, unsaved, ...(listing === undefined ? {} : { listing }) };
 }
 
 /** The refusal of a checkout that would lose unsaved files, listing them (as DVC does). */
@@ -423,7 +424,7 @@ export function checkoutOutput(
   const ws = repo.workspace;
   const existed = now !== undefined;
   if (isDir) {
-    const corrupt = checkoutDir(repo, out, recorded.name, recorded.value, now);
+    const corrupt = checkoutDir(repo, out, recorded.name, recorded.value, now, plan.listing);
     if (corrupt.length > 0) {
       const shown = corrupt.slice(0, 5).map((relpath) => `'${out.repoPath}/${relpath}'`);
       const more =
@@ -470,9 +471,10 @@ function checkoutDir(
   name: HashName,
   oid: string,
   now: PathHash | undefined,
+  listing: DirEntry[] | undefined,
 ): string[] {
   const ws = repo.workspace;
-  const entries = repo.odb.readDir(oid, name);
+  const entries = listing ?? repo.odb.readDir(oid, name);
   if (entries === undefined) {
     throw new SluiceError('MISSING_CACHE', `'${out.repoPath}' is not in cache`);
   }
@@ -594,9 +596,17 @@ export function unsavedUnder(repo: Repo, out: Output, options: { editedOnly: boo
  * deleting the path would lose. Checks the path first (`BAD_PATH` for one Sluice never writes).
  */
 export function unsavedAt(repo: Repo, repoRel: string): string[] {
+  return hashUnsavedAt(repo, repoRel).unsaved;
+}
+
+/** `unsavedAt`, with the hash of the path as it is now (undefined when nothing is there). */
+function hashUnsavedAt(
+  repo: Repo,
+  repoRel: string,
+): { now: PathHash | undefined; unsaved: string[] } {
   repo.workspace.resolve(repoRel);
   const now = hashPath(repo.hashContext, repo.abs(repoRel), repoRel, 'md5');
-  return now === undefined ? [] : unsavedIn(repo, repoRel, now, 'md5');
+  return { now, unsaved: now === undefined ? [] : unsavedIn(repo, repoRel, now, 'md5') };
 }
 
 /** With no hash name (an uncached output), every file counts as unsaved. */
@@ -632,8 +642,6 @@ export function assertNothingUnsaved(
   outRel: string,
   recorded: { md5?: unknown },
 ): void {
-  const unsaved = unsavedAt(repo, outRel);
-  const now =
-    unsaved.length === 0 ? undefined : hashPath(repo.hashContext, repo.abs(outRel), outRel);
-  if (now !== undefined && now.hash !== recorded.md5) throw unsavedFilesError(repo, unsaved);
+  const { now, unsaved } = hashUnsavedAt(repo, outRel);
+  if (unsaved.length > 0 && now?.hash !== recorded.md5) throw unsavedFilesError(repo, unsaved);
 }
