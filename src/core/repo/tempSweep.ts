@@ -72,13 +72,10 @@ export function sweepDeadTemps(repo: Repo, options: SweepOptions): Reclaimed {
   const inside = new SafeFolders([repo.root, repo.cacheDir]);
   const cacheFolders = new Set<string>();
   const folders = new Set<string>();
+  // Read whole when a dead command's record brought us here (its worker threads keep no
+  // record); else, below, only the cache folders changed since the last sweep.
+  addCacheFolders(repo, cacheFolders);
   if (options.scope !== 'records') {
-    for (const root of [repo.odb.filesRoot, repo.cacheDir]) {
-      cacheFolders.add(root);
-      for (const name of listNames(root)) {
-        if (/^[0-9a-f]{2}$/.test(name)) cacheFolders.add(join(root, name));
-      }
-    }
     folders.add(repo.tmpDir).add(join(repo.tmpDir, 'sluice'));
     for (const name of listNames(join(repo.tmpDir, 'sluice'))) {
       // cloned repositories are git's, not ours to look through
@@ -87,15 +84,6 @@ export function sweepDeadTemps(repo: Repo, options: SweepOptions): Reclaimed {
     for (const folder of outputFolders(repo)) folders.add(folder);
     for (const folder of [...cacheFolders]) if (!changed(folder)) cacheFolders.delete(folder);
     for (const folder of [...folders]) if (!changed(folder)) folders.delete(folder);
-  } else {
-    // A dead command's record: it may have written anywhere in the cache (its worker threads
-    // keep no record), so the cache is read whole.
-    for (const root of [repo.odb.filesRoot, repo.cacheDir]) {
-      cacheFolders.add(root);
-      for (const name of listNames(root)) {
-        if (/^[0-9a-f]{2}$/.test(name)) cacheFolders.add(join(root, name));
-      }
-    }
   }
   for (const record of records) for (const folder of record.folders) folders.add(folder);
   for (const folder of cacheFolders) folders.delete(folder);
@@ -111,6 +99,16 @@ export function sweepDeadTemps(repo: Repo, options: SweepOptions): Reclaimed {
   }
   if (options.scope !== 'records') writeSweepStamp(stampFile, began);
   return reclaimed;
+}
+
+/** The cache's roots and their two-character object folders. */
+function addCacheFolders(repo: Repo, into: Set<string>): void {
+  for (const root of [repo.odb.filesRoot, repo.cacheDir]) {
+    into.add(root);
+    for (const name of listNames(root)) {
+      if (/^[0-9a-f]{2}$/.test(name)) into.add(join(root, name));
+    }
+  }
 }
 
 function lastSweep(stampFile: string): number | undefined {
