@@ -1,36 +1,10 @@
-import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  cleanupSandboxes,
-  git,
-  makeRepo,
-  sluice,
-  sluiceOk,
-  tempDir,
-  writeTree,
-} from '../helpers/sandbox.js';
+import { cleanupSandboxes, sluice, sluiceOk } from '../helpers/sandbox.js';
+import { cacheObject, FILES, md5, objectPath, trackedRepo } from '../helpers/trackedData.js';
 
 afterAll(cleanupSandboxes);
-
-const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
-
-const FILES = {
-  'data/x.csv': 'id,value\n1,2\n',
-  'data/y.csv': 'id,value\n3,4\n',
-  'images/a.txt': 'image a\n',
-  'images/b.txt': 'image b\n',
-  'images/c.txt': 'image c\n',
-};
-
-function objectPath(root: string, oid: string): string {
-  return join(root, 'files', 'md5', oid.slice(0, 2), oid.slice(2));
-}
-
-function cacheObject(repo: string, oid: string): string {
-  return objectPath(join(repo, '.dvc', 'cache'), oid);
-}
 
 /** Overwrites an object in place, as a disk fault or a write through a hard link would. */
 function corrupt(path: string): void {
@@ -40,18 +14,6 @@ function corrupt(path: string): void {
   chmodSync(path, 0o644);
   writeFileSync(path, bytes);
   chmodSync(path, 0o444);
-}
-
-/** A committed repo tracking `data/x.csv`, `data/y.csv` and the folder `images`, with a remote. */
-function trackedRepo(): { repo: string; storage: string } {
-  const repo = makeRepo('sluice');
-  writeTree(repo, FILES);
-  sluiceOk(repo, 'add', 'data/x.csv', 'data/y.csv', 'images');
-  const storage = tempDir('sluice-remote-');
-  sluiceOk(repo, 'remote', 'add', '-d', 'storage', storage);
-  git(repo, 'add', '-A');
-  git(repo, 'commit', '-qm', 'data');
-  return { repo, storage };
 }
 
 describe('sluice fsck', () => {
