@@ -322,7 +322,6 @@ async function repairLocal(
   } else problem.notRepaired = `remote '${opened.name}': ${outcome.reason}`;
 }
 
-/** The process id in a temporary name (`.NAME.PID.TAG.tmp`, `.tmp-PID-…`), if any. */
 /** Copies `source` over the object `target` when the copy hashes to `oid`; true when done. */
 function copyIfMatches(source: string, target: string, oid: string, name: HashName): boolean {
   if (!isFile(source)) return false;
