@@ -5,7 +5,7 @@ import globals from 'globals';
 /**
  * Functions of node:fs that change files. In src/, only the modules listed in
  * `FS_WRITERS_ALLOWED` may import them: every change to the workspace goes through
- * src/core/fs/guardedWorkspace.ts (see CONTRIBUTING.md, "The guarded path").
+ * src/core/5-workspace/guardedWorkspace.ts (see CONTRIBUTING.md, "The guarded path").
  */
 const FS_MUTATORS = [
   'appendFile',
@@ -42,35 +42,45 @@ const FS_MUTATORS = [
 /** The modules that may change files themselves, each because it never writes the workspace. */
 const FS_WRITERS_ALLOWED = [
   // The guarded path itself, and the atomic write it is built on.
-  'src/core/fs/guardedWorkspace.ts',
-  'src/core/fs/atomicWrite.ts',
+  'src/core/5-workspace/guardedWorkspace.ts',
+  'src/core/2-fs/atomicWrite.ts',
   // Removes only Sluice's own temporary files whose owner is gone (exact name pattern, regular
   // files, realpath inside the repository or cache), and keeps the records of where they are.
-  'src/core/fs/tempFiles.ts',
+  'src/core/2-fs/tempFiles.ts',
   // The cache: objects, links placed at paths the guarded path resolved, and Sluice's own state
   // in .dvc/tmp.
-  'src/core/cache/*.ts',
-  'src/core/hash/hashFile.ts',
-  'src/core/pipeline/runCache.ts',
-  'src/core/pipeline/reproState.ts',
-  'src/core/pipeline/outputsInProgress.ts',
-  'src/core/workspace/folderListing.ts',
-  'src/core/repo/*.ts',
-  'src/core/config/config.ts',
-  'src/core/ops/init.ts',
-  'src/core/ops/gc.ts',
+  'src/core/3-objects/objectStore.ts',
+  'src/core/3-objects/link.ts',
+  'src/core/3-objects/linkRecord.ts',
+  'src/core/2-fs/parseCache.ts',
+  'src/core/5-workspace/hashCache.ts',
+  'src/core/3-objects/hashFile.ts',
+  'src/core/9-ops/pipeline/runCache.ts',
+  'src/core/9-ops/pipeline/reproState.ts',
+  'src/core/9-ops/pipeline/outputsInProgress.ts',
+  'src/core/5-workspace/folderListing.ts',
+  'src/core/6-repo/repo.ts',
+  'src/core/6-repo/repoLock.ts',
+  'src/core/6-repo/tempSweep.ts',
+  // The answer memo's own records in .dvc/tmp.
+  'src/cli/answer-memo/answerRecorder.ts',
+  'src/cli/answer-memo/rememberedAnswer.ts',
+  'src/core/6-repo/config.ts',
+  'src/core/9-ops/data/init.ts',
+  'src/core/9-ops/data/gc.ts',
   // Repairs cache objects and removes the cache's dead temporary files; reads the workspace only.
-  'src/core/ops/fsck.ts',
+  'src/core/9-ops/data/fsck.ts',
   // Downloads into the cache and .dvc/tmp, temporary clones, and remotes.
-  'src/core/ops/importUrl.ts',
-  'src/core/ops/pull.ts',
-  'src/core/ops/externalRepo.ts',
-  'src/core/remote/**/*.ts',
+  'src/core/9-ops/imports/importUrl.ts',
+  'src/core/9-ops/remote/pull.ts',
+  'src/core/9-ops/imports/externalRepo.ts',
+  'src/core/4-storage/**/*.ts',
+  'src/core/9-ops/remote/sync.ts',
   // `sluice get`, `plots --out`, `ui --export` and the demo write where the user names, not into
   // a repository's workspace.
-  'src/core/ops/importRepo.ts',
+  'src/core/9-ops/imports/importRepo.ts',
   'src/cli/commands/plots.ts',
-  'src/web/export.ts',
+  'src/ui-server/export.ts',
   'src/demo/*.ts',
 ];
 
@@ -78,7 +88,7 @@ const fsRestriction = (name) => ({
   name,
   importNames: FS_MUTATORS,
   message:
-    'Change workspace files through repo.workspace (src/core/fs/guardedWorkspace.ts); see CONTRIBUTING.md.',
+    'Change workspace files through repo.workspace (src/core/5-workspace/guardedWorkspace.ts); see CONTRIBUTING.md.',
 });
 
 export default tseslint.config(

@@ -28,10 +28,10 @@ if (existsSync(outDir)) {
 await build({
   input: {
     sluice: 'dist/cli/entry.js',
-    // Started by src/core/hash/workerPool.ts as a worker thread, found beside the chunks.
-    'sluice-hash-worker': 'dist/core/hash/hashWorker.js',
-    // Started by src/core/workspace/folderStamp.ts as a helper thread, found the same way.
-    'sluice-stamp-worker': 'dist/core/workspace/stampWorker.js',
+    // Started by src/core/3-objects/workerPool.ts as a worker thread, found beside the chunks.
+    'sluice-hash-worker': 'dist/core/3-objects/hashWorker.js',
+    // Started by src/core/5-workspace/folderStamp.ts as a helper thread, found the same way.
+    'sluice-stamp-worker': 'dist/core/5-workspace/stampWorker.js',
   },
   platform: 'node',
   // demo.ts imports the program lazily only to avoid an import cycle; it is in the entry anyway.
@@ -52,7 +52,7 @@ await build({
         // What the folder-stamp helper thread loads: kept small, it starts in tens of ms.
         {
           name: 'walk',
-          test: /dist[\\/]core[\\/](workspace[\\/](walk|folderStamp|folderListing|earlyStamps|dvcIgnore)|fs[\\/]fileFacts|cache[\\/]hashCache|fs[\\/](atomicWrite|tempFiles)|errors)\.js$|node_modules[\\/]ignore[\\/]/,
+          test: /dist[\\/](core[\\/](5-workspace[\\/](walk|folderStamp|folderListing|dvcIgnore|hashCache)|2-fs[\\/](fileFacts|atomicWrite|tempFiles)|1-base[\\/]errors)|cli[\\/]answer-memo[\\/]earlyStamps)\.js$|node_modules[\\/]ignore[\\/]/,
         },
         // What the entry loads to answer a read-only command from its remembered answer (see
         // rememberedAnswer.ts), before and instead of the CLI: kept apart from the core's chunk,
@@ -60,7 +60,7 @@ await build({
         {
           name: 'answers',
           priority: 1,
-          test: /dist[\\/](core[\\/]repo[\\/](rememberedAnswer|envWitness|repoPaths)|cli[\\/]exitFlushed)\.js$/,
+          test: /dist[\\/](cli[\\/]answer-memo[\\/](rememberedAnswer|envWitness)|core[\\/]2-fs[\\/]repoPaths|cli[\\/]exitFlushed)\.js$/,
         },
         // The core every data or pipeline command uses, in one chunk: Node 20 has no compile
         // cache, and a no-op `status` spent more time fetching ~30 chunks one import level
@@ -69,7 +69,7 @@ await build({
         // code of theirs in a shared chunk would install its message handler in every thread.
         {
           name: 'core',
-          test: /dist[\\/](core[\\/](?!web|plots|repo[\\/](rememberedAnswer|envWitness|repoPaths)|hash[\\/]hashWorker|workspace[\\/]stampWorker|remote[\\/]backends[\\/](s3|azure|gcs|ssh|webdav|http))|cli[\\/](context|progress|ui|commands[\\/](status|repro|reproRunner|cloudStatusCli|transferFlags)))|node_modules[\\/](yaml|js-yaml|smol-toml|p-limit|yocto-queue)[\\/]/,
+          test: /dist[\\/](core[\\/](?!9-ops[\\/]metrics[\\/]plotsHtml|2-fs[\\/]repoPaths|3-objects[\\/]hashWorker|5-workspace[\\/]stampWorker|4-storage[\\/]backends[\\/](s3|azure|gcs|ssh|webdav|http))|cli[\\/](context|progress|ui|answer-memo[\\/]answerRecorder|commands[\\/](status|repro|reproRunner|cloudStatusCli|transferFlags)))|node_modules[\\/](yaml|js-yaml|smol-toml|p-limit|yocto-queue)[\\/]/,
         },
       ],
     },

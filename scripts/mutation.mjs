@@ -13,45 +13,48 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const modules = {
   graph: {
     what: 'pipeline graph (edges, cycles, plan order)',
-    mutate: ['src/core/pipeline/graph.ts'],
-    tests: ['test/unit/pipeline/graph.test.ts'],
+    mutate: ['src/core/7-metafiles/graph.ts'],
+    tests: ['test/unit/core/7-metafiles/graph.test.ts'],
   },
   'dir-listing': {
     what: '`.dir` listing serialization and parsing',
-    mutate: ['src/core/cache/dirObject.ts'],
+    mutate: ['src/core/3-objects/dirObject.ts'],
     tests: ['test/unit/cache/dirObject.test.ts'],
   },
   lock: {
     what: '`dvc.lock` entries and their YAML',
-    mutate: ['src/core/pipeline/pipelineFile.ts'],
+    mutate: ['src/core/7-metafiles/pipelineFile.ts'],
     // realDvc.test.ts covers it too, but runs DVC for a minute before each mutant's run.
     tests: [
-      'test/unit/pipeline/lockEntry.test.ts',
-      'test/unit/pipeline/pipelineFile.test.ts',
+      'test/unit/core/7-metafiles/lockEntry.test.ts',
+      'test/unit/core/7-metafiles/pipelineFile.test.ts',
       'test/unit/dvcfile/realRepos.test.ts',
     ],
   },
   yaml: {
     what: 'metafile YAML dump/update (`.dvc`, `dvc.yaml`, `dvc.lock` text)',
-    mutate: ['src/core/dvcfile/yamlFormat.ts'],
+    mutate: ['src/core/7-metafiles/yamlFormat.ts'],
     tests: [
       'test/unit/dvcfile/yamlDump.test.ts',
-      'test/unit/dvcfile/yamlUpdate.test.ts',
+      'test/unit/core/7-metafiles/yamlUpdate.test.ts',
       'test/unit/dvcfile/realDvc.test.ts',
       'test/unit/dvcfile/realRepos.test.ts',
     ],
   },
   'folder-listing': {
     what: 'folder walk and stamps (status change detection of folders)',
-    mutate: ['src/core/workspace/folderListing.ts', 'src/core/workspace/folderStamp.ts'],
-    tests: ['test/unit/workspace/folderListing.test.ts', 'test/unit/workspace/folderStamp.test.ts'],
+    mutate: ['src/core/5-workspace/folderListing.ts', 'src/core/5-workspace/folderStamp.ts'],
+    tests: [
+      'test/unit/core/5-workspace/folderListing.test.ts',
+      'test/unit/core/5-workspace/folderStamp.test.ts',
+    ],
   },
   sync: {
     what: 'transfer planner (push/pull/fetch)',
-    mutate: ['src/core/remote/sync.ts'],
+    mutate: ['src/core/9-ops/remote/sync.ts'],
     tests: [
-      'test/unit/remote-backends/remote-existing.test.ts',
-      'test/unit/remote-backends/local-transfer.test.ts',
+      'test/unit/core/4-storage/remote-existing.test.ts',
+      'test/unit/core/4-storage/local-transfer.test.ts',
     ],
   },
 };

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Repo } from '../core/repo/repo.js';
+import type { Repo } from '../core/6-repo/repo.js';
 import { type GlobalOptions, shellQuote, Ui } from './ui.js';
 
 export interface CommandContext {
@@ -19,7 +19,7 @@ export function contextOf(command: Command): CommandContext {
 
 /** Opens the repo around `cwd`, with the lock options from the command line. */
 export async function openRepo(ctx: CommandContext, command: Command): Promise<Repo> {
-  const { Repo } = await import('../core/repo/repo.js');
+  const { Repo } = await import('../core/6-repo/repo.js');
   const wait = ctx.global.wait === undefined ? undefined : Number(ctx.global.wait);
   return Repo.open(ctx.cwd, {
     ...(wait === undefined || Number.isNaN(wait) ? {} : { waitSeconds: wait }),

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { watchEnvironment } from '../core/repo/envWitness.js';
-import { answerableCommand, rememberedAnswer } from '../core/repo/rememberedAnswer.js';
+import { watchEnvironment } from './answer-memo/envWitness.js';
+import { answerableCommand, rememberedAnswer } from './answer-memo/rememberedAnswer.js';
 import { exitWhenFlushed } from './exitFlushed.js';
 
 // A reader that goes away (`sluice status | head -1`) ends the command quietly, as in git.
@@ -17,7 +17,7 @@ if (answer === undefined) {
   // The run's answer may be remembered: the variables it reads are its witnesses, those read
   // as the CLI's modules load included (see envWitness.ts).
   if (answerableCommand(argv) !== undefined) watchEnvironment();
-  const { startEarlyStamps } = await import('../core/workspace/earlyStamps.js');
+  const { startEarlyStamps } = await import('./answer-memo/earlyStamps.js');
   startEarlyStamps(argv, process.cwd());
   await import('./main.js');
 } else {

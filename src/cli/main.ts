@@ -1,9 +1,9 @@
 import { CommanderError } from 'commander';
-import { translateSystemError } from '../core/errors.js';
+import { translateSystemError } from '../core/1-base/errors.js';
 import { buildProgram } from './program.js';
 import { Ui } from './ui.js';
-import { AnswerRecorder } from '../core/repo/answerRecorder.js';
-import { stampHelperStarted } from '../core/workspace/folderStamp.js';
+import { AnswerRecorder } from './answer-memo/answerRecorder.js';
+import { stampHelperStarted } from '../core/5-workspace/folderStamp.js';
 import { exitWhenFlushed } from './exitFlushed.js';
 
 /** Set when the command ended in an error (shown to the user), rather than in its answer. */

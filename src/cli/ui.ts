@@ -1,4 +1,4 @@
-import { SluiceError } from '../core/errors.js';
+import { SluiceError } from '../core/1-base/errors.js';
 
 /** Global flags every command accepts. */
 export interface GlobalOptions {

@@ -30,22 +30,22 @@ export {
  * The error every operation throws for a user's mistake or a failed step: `code` says which,
  * `message` is one line, `hint` (when set) says how to fix it.
  */
-export { SluiceError } from './errors.js';
+export { SluiceError } from './1-base/errors.js';
 
 /** The kinds of {@link SluiceError}. */
-export type { SluiceErrorCode } from './errors.js';
+export type { SluiceErrorCode } from './1-base/errors.js';
 
 /** One item of a stage's status, in the shape of `dvc status --json`. */
-export type { StatusItem } from './ops/stageStatus.js';
+export type { StatusItem } from './9-ops/pipeline/stageStatus.js';
 
 /** How a dependency or output changed, as `dvc status` words it. */
-export type { ChangeWord } from './ops/stageStatus.js';
+export type { ChangeWord } from './9-ops/pipeline/stageStatus.js';
 
 /** A stage's state during `repro`. */
-export type { StageState } from './pipeline/repro.js';
+export type { StageState } from './9-ops/pipeline/repro.js';
 
 /** An object that could not be transferred: its output path, hash and why. */
-export type { ObjectProblem } from './remote/sync.js';
+export type { ObjectProblem } from './9-ops/remote/sync.js';
 
 /** Why a metrics file could not be read: the error's type and message. */
-export type { FileError } from './metrics/collectMetrics.js';
+export type { FileError } from './9-ops/metrics/collectMetrics.js';

@@ -1,14 +1,14 @@
 import { resolve } from 'node:path';
-import type { FileError } from './metrics/collectMetrics.js';
-import { showMetrics } from './metrics/collectMetrics.js';
-import { add } from './ops/add.js';
-import { init } from './ops/init.js';
-import { push } from './ops/push.js';
-import { repoStatus, type StatusItem } from './ops/stageStatus.js';
-import { repro, type StageState } from './pipeline/repro.js';
-import type { ObjectProblem } from './remote/sync.js';
-import { Repo } from './repo/repo.js';
-import { StageIndex, stagesForTargets } from './stage/stageIndex.js';
+import type { FileError } from './9-ops/metrics/collectMetrics.js';
+import { showMetrics } from './9-ops/metrics/collectMetrics.js';
+import { add } from './9-ops/data/add.js';
+import { init } from './9-ops/data/init.js';
+import { push } from './9-ops/remote/push.js';
+import { repoStatus, type StatusItem } from './9-ops/pipeline/stageStatus.js';
+import { repro, type StageState } from './9-ops/pipeline/repro.js';
+import type { ObjectProblem } from './9-ops/remote/sync.js';
+import { Repo } from './6-repo/repo.js';
+import { StageIndex, stagesForTargets } from './7-metafiles/stageIndex.js';
 
 /**
  * Told as files are hashed, stored in the cache or checked out: how many files were done since

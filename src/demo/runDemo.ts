@@ -10,8 +10,8 @@ import {
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SluiceError } from '../core/errors.js';
-import { writeFileAtomicSync } from '../core/fs/atomicWrite.js';
+import { SluiceError } from '../core/1-base/errors.js';
+import { writeFileAtomicSync } from '../core/2-fs/atomicWrite.js';
 import { startDataServer } from './dataServer.js';
 import { commandsUsed, demoSteps, type Step } from './steps.js';
 

@@ -14,7 +14,7 @@ import {
 afterAll(cleanupSandboxes);
 
 /**
- * Remembered answers (src/core/repo/rememberedAnswer.ts): a `status` or no-op `repro` is
+ * Remembered answers (src/cli/answer-memo/rememberedAnswer.ts): a `status` or no-op `repro` is
  * answered from the record of the last run while nothing that run read has changed. Each test
  * records an answer, marks the record (its stdout becomes REMEMBERED) so that a replay shows,
  * changes one thing the answer depends on, and expects a fresh answer.

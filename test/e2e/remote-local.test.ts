@@ -289,7 +289,7 @@ describe('push, fetch, pull with a local remote', () => {
     child.kill('SIGKILL');
     await exited;
     // whatever made it is complete: every object on the remote has the content of its name
-    const { md5FileSync } = await import('../../src/core/hash/hashFile.js');
+    const { md5FileSync } = await import('../../src/core/3-objects/hashFile.js');
     const check = (): void => {
       for (const key of listFiles(join(storage, 'files', 'md5'))) {
         // An upload cut short leaves only its hidden temporary file, never a final name.

@@ -8,7 +8,7 @@ import type {
   MetricsPayload,
   NodeDetails,
   RevisionsPayload,
-} from '../../src/web/types.js';
+} from '../../src/ui-server/types.js';
 import { makeDigitsRepo, startUi, type RunningUi } from '../browser/uiHelpers.js';
 import { cleanupSandboxes, sluiceOk } from '../helpers/sandbox.js';
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs
 import { request } from 'node:http';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NodeDetails } from '../../src/web/types.js';
+import type { NodeDetails } from '../../src/ui-server/types.js';
 import { startUi, type RunningUi } from '../browser/uiHelpers.js';
 import { cleanupSandboxes, git, sluiceOk, tempDir, writeTree } from '../helpers/sandbox.js';
 

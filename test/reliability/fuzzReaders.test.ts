@@ -3,20 +3,20 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseDocument, stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDirObject, serializeDirObject } from '../../src/core/cache/dirObject.js';
+import { parseDirObject, serializeDirObject } from '../../src/core/3-objects/dirObject.js';
 import {
   parseConfigObj,
   serializeConfigObj,
   type ConfigData,
-} from '../../src/core/config/configobj.js';
-import { SluiceError } from '../../src/core/errors.js';
-import { loadDvcYaml } from '../../src/core/pipeline/dvcYaml.js';
-import { PipelineFile } from '../../src/core/pipeline/pipelineFile.js';
-import { parseParamsFile } from '../../src/core/pipeline/paramsFile.js';
-import { Repo } from '../../src/core/repo/repo.js';
-import { loadDvcFile } from '../../src/core/stage/dvcFile.js';
-import { compareCodePoints } from '../../src/core/util/pyjson.js';
-import { DvcIgnore } from '../../src/core/workspace/dvcIgnore.js';
+} from '../../src/core/6-repo/configobj.js';
+import { SluiceError } from '../../src/core/1-base/errors.js';
+import { loadDvcYaml } from '../../src/core/7-metafiles/dvcYaml.js';
+import { PipelineFile } from '../../src/core/7-metafiles/pipelineFile.js';
+import { parseParamsFile } from '../../src/core/7-metafiles/paramsFile.js';
+import { Repo } from '../../src/core/6-repo/repo.js';
+import { loadDvcFile } from '../../src/core/7-metafiles/dvcFile.js';
+import { compareCodePoints } from '../../src/core/1-base/pyjson.js';
+import { DvcIgnore } from '../../src/core/5-workspace/dvcIgnore.js';
 import { dvcDataDir } from '../helpers/dvcDataOracle.js';
 import { recordReliability } from '../helpers/reliabilityReport.js';
 import { cleanupSandboxes, makeRepo, sluice, tempDir, writeTree } from '../helpers/sandbox.js';

@@ -16,7 +16,7 @@ import type {
   LiveStageState,
   NodeDetails,
   RevisionsPayload,
-} from '../../src/web/types.ts';
+} from '../../src/ui-server/types.ts';
 import { fetchDetails, fetchGraph, fetchRevisions, staticData } from './api.ts';
 import { Details } from './Details.tsx';
 import { download, graphToSvg, svgToPng } from './exportSvg.ts';

@@ -1,5 +1,5 @@
 import { useState, type JSX, type ReactNode } from 'react';
-import type { GraphNode, NodeDetails } from '../../src/web/types.ts';
+import type { GraphNode, NodeDetails } from '../../src/ui-server/types.ts';
 import { fetchFromRemote } from './api.ts';
 import { Icon } from './icons.tsx';
 import {

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState, type JSX } from 'react';
-import type { MetricsPayload, RevisionsPayload } from '../../src/web/types.ts';
+import type { MetricsPayload, RevisionsPayload } from '../../src/ui-server/types.ts';
 import { fetchMetrics, staticData } from './api.ts';
 import { formatValue } from './model.ts';
 

@@ -1,6 +1,6 @@
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import { memo, type JSX } from 'react';
-import type { GraphNode, LiveStageState } from '../../src/web/types.ts';
+import type { GraphNode, LiveStageState } from '../../src/ui-server/types.ts';
 import { Icon } from './icons.tsx';
 import {
   KIND_COLORS,

@@ -4,7 +4,7 @@ import type {
   NodeDetails,
   RevisionsPayload,
   StaticData,
-} from '../../src/web/types.ts';
+} from '../../src/ui-server/types.ts';
 
 declare global {
   interface Window {

@@ -1,4 +1,4 @@
-import type { GraphNode, GraphPayload } from '../../src/web/types.ts';
+import type { GraphNode, GraphPayload } from '../../src/ui-server/types.ts';
 import { ICON_PATHS } from './icons.tsx';
 import { KIND_COLORS, NODE_WIDTH, metricLines, nodeHeight, nodeIcon } from './model.ts';
 import type { Positions } from './layoutCore.ts';

@@ -4,7 +4,7 @@ import type {
   GraphPayload,
   Location,
   NodeKind,
-} from '../../src/web/types.ts';
+} from '../../src/ui-server/types.ts';
 
 export const KIND_COLORS: Record<
   NodeKind,

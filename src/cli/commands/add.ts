@@ -18,7 +18,7 @@ export function registerAdd(program: Command): void {
     .action(async (targets: string[], flags: AddFlags, command: Command) => {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
-      const { add } = await import('../../core/ops/add.js');
+      const { add } = await import('../../core/9-ops/data/add.js');
       let expanded = targets;
       if (flags.glob === true) {
         const { glob } = await import('tinyglobby');
@@ -29,7 +29,7 @@ export function registerAdd(program: Command): void {
           expandDirectories: false,
         });
         if (expanded.length === 0) {
-          const { SluiceError } = await import('../../core/errors.js');
+          const { SluiceError } = await import('../../core/1-base/errors.js');
           throw new SluiceError('NOT_FOUND', `no files match ${targets.join(', ')}`);
         }
       }

@@ -21,7 +21,7 @@ export function registerCheckout(program: Command): void {
     .action(async (targets: string[], flags: CheckoutFlags, command: Command) => {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
-      const { checkout, checkoutFailureError } = await import('../../core/ops/checkout.js');
+      const { checkout, checkoutFailureError } = await import('../../core/9-ops/data/checkout.js');
       const { renderCheckoutLines, summarizeChanges } = await import('../render/statusText.js');
       const { fileProgress } = await import('../progress.js');
       const bar = fileProgress(repo, 'Checking out', ctx.ui.isTTY);

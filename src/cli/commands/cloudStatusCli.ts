@@ -1,4 +1,4 @@
-import type { Repo } from '../../core/repo/repo.js';
+import type { Repo } from '../../core/6-repo/repo.js';
 import type { CommandContext } from '../context.js';
 import { transferOptions, type TransferFlags } from './transferFlags.js';
 
@@ -13,7 +13,7 @@ export async function runCloudStatus(
   targets: string[],
   flags: CloudFlags,
 ): Promise<void> {
-  const { cloudStatus } = await import('../../core/ops/cloudStatus.js');
+  const { cloudStatus } = await import('../../core/9-ops/remote/cloudStatus.js');
   const result = await repo.withLock(() => cloudStatus(repo, transferOptions(ctx, targets, flags)));
   const changed = Object.keys(result.status).length > 0;
   if (ctx.global.quiet === true) {

@@ -10,7 +10,7 @@ export function registerCommit(program: Command): void {
     .action(async (targets: string[], flags: { force?: boolean }, command: Command) => {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
-      const { commit } = await import('../../core/ops/commit.js');
+      const { commit } = await import('../../core/9-ops/data/commit.js');
       const { fileProgress } = await import('../progress.js');
       const bar = fileProgress(repo, 'Committing', ctx.ui.isTTY);
       const { files } = await repo

@@ -29,9 +29,9 @@ export function registerConfig(program: Command): void {
       ) => {
         const ctx = contextOf(command);
         const { Config, formatConfigValue, parseConfigName } =
-          await import('../../core/config/config.js');
-        const { findRoot } = await import('../../core/repo/repo.js');
-        const { SluiceError } = await import('../../core/errors.js');
+          await import('../../core/6-repo/config.js');
+        const { findRoot } = await import('../../core/6-repo/repo.js');
+        const { SluiceError } = await import('../../core/1-base/errors.js');
         const root = findRoot(ctx.cwd);
         const level = levelFromFlags(flags);
         if (root === undefined && level !== 'global' && level !== 'system') {
@@ -42,7 +42,7 @@ export function registerConfig(program: Command): void {
         const dvcDir = root === undefined ? null : join(root, '.dvc');
         const cfg = await Config.load(dvcDir);
         if (flags.list === true) {
-          const { maskUrl } = await import('../../core/remote/storage.js');
+          const { maskUrl } = await import('../../core/4-storage/storage.js');
           for (const item of cfg.list(level)) {
             // A listing is pasted into issues and logs: credentials are masked (an option asked
             // for by name still prints its value).
@@ -74,7 +74,7 @@ export function registerConfig(program: Command): void {
           // A URL asked for is wanted for where it points: its credentials stay masked. An
           // option asked for by its own name (`remote.x.password`) prints its value.
           if (key === 'url' && typeof current === 'string') {
-            const { maskUrl } = await import('../../core/remote/storage.js');
+            const { maskUrl } = await import('../../core/4-storage/storage.js');
             ctx.ui.data(maskUrl(current));
             return;
           }

@@ -1,4 +1,4 @@
-import type { ConfigLevel } from '../../core/config/config.js';
+import type { ConfigLevel } from '../../core/6-repo/config.js';
 
 export interface LevelFlags {
   global?: boolean;

@@ -25,13 +25,13 @@ export function registerDag(program: Command): void {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
       if (flags.html !== undefined) {
-        const { writeDagHtml } = await import('../../web/export.js');
+        const { writeDagHtml } = await import('../../ui-server/export.js');
         const file = await writeDagHtml(repo, ctx.cwd, flags.html);
         ctx.ui.out(`Wrote ${file}`);
         return;
       }
-      const { StageIndex } = await import('../../core/stage/stageIndex.js');
-      const { PipelineGraph } = await import('../../core/pipeline/graph.js');
+      const { StageIndex } = await import('../../core/7-metafiles/stageIndex.js');
+      const { PipelineGraph } = await import('../../core/7-metafiles/graph.js');
       const render = await import('../render/dag.js');
       const index = StageIndex.load(repo);
       const graph = new PipelineGraph(index.stages);

@@ -21,7 +21,7 @@ export function registerDemo(program: Command): void {
     .action(async (dir: string, flags: DemoFlags, command: Command) => {
       const ctx = contextOf(command);
       const path = await import('node:path');
-      const { SluiceError } = await import('../../core/errors.js');
+      const { SluiceError } = await import('../../core/1-base/errors.js');
       const port = flags.port === undefined ? undefined : Number(flags.port);
       if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
         throw new SluiceError('BAD_ARGUMENTS', `--port must be a port number, not '${flags.port}'`);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { DataDiffItem } from '../../core/metrics/dataDiff.js';
+import type { DataDiffItem } from '../../core/9-ops/metrics/dataDiff.js';
 import type { DataDiff } from '../render/statusText.js';
 import { contextOf, openRepo } from '../context.js';
 
@@ -32,13 +32,13 @@ export function registerDiff(program: Command): void {
         const ctx = contextOf(command);
         const repo = await openRepo(ctx, command);
         if (repo.git === null) {
-          const { SluiceError } = await import('../../core/errors.js');
+          const { SluiceError } = await import('../../core/1-base/errors.js');
           throw new SluiceError('SCM', 'diff needs a git repository', {
             hint: 'run `git init` and commit the project first',
           });
         }
-        const { dataDiff } = await import('../../core/metrics/dataDiff.js');
-        const { relativeToCwd } = await import('../../core/metrics/collectMetrics.js');
+        const { dataDiff } = await import('../../core/9-ops/metrics/dataDiff.js');
+        const { relativeToCwd } = await import('../../core/9-ops/metrics/collectMetrics.js');
         const cwdRel = repo.rel(ctx.cwd);
         const raw = await dataDiff(repo, {
           ...(aRev === undefined ? {} : { aRev }),
@@ -65,7 +65,7 @@ export function registerDiff(program: Command): void {
             }));
         }
         if (flags.json === true) {
-          const { pyJsonOut } = await import('../../core/metrics/jsonOut.js');
+          const { pyJsonOut } = await import('../../core/9-ops/metrics/jsonOut.js');
           ctx.ui.data(pyJsonOut(out));
           return;
         }

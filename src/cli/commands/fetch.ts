@@ -12,7 +12,7 @@ export function registerFetch(program: Command): void {
         action: 'fetch',
         label: 'Fetching',
         counted: 'fetched',
-        transfer: async () => (await import('../../core/ops/fetch.js')).fetch,
+        transfer: async () => (await import('../../core/9-ops/remote/fetch.js')).fetch,
       }),
   );
 }

@@ -13,7 +13,7 @@ function registerOne(program: Command, name: 'freeze' | 'unfreeze'): void {
     .action(async (targets: string[], _flags: unknown, command: Command) => {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
-      const { setFrozen } = await import('../../core/pipeline/freeze.js');
+      const { setFrozen } = await import('../../core/9-ops/pipeline/freeze.js');
       const files = await repo.withLock(() => setFrozen(repo, targets, ctx.cwd, name === 'freeze'));
       await gitHint(ctx, repo, files);
     });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { FsckKind, FsckProblem, FsckReport } from '../../core/ops/fsck.js';
+import type { FsckKind, FsckProblem, FsckReport } from '../../core/9-ops/data/fsck.js';
 import { contextOf, openRepo } from '../context.js';
 
 interface FsckFlags {
@@ -22,7 +22,7 @@ export function registerFsck(program: Command): void {
     .action(async (flags: FsckFlags, command: Command) => {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
-      const { fsck } = await import('../../core/ops/fsck.js');
+      const { fsck } = await import('../../core/9-ops/data/fsck.js');
       const jobs = Number(flags.jobs);
       const remote = flags.remote ?? (flags.cloud === true ? '' : undefined);
       const run = (): Promise<FsckReport> =>

@@ -28,13 +28,13 @@ export function registerGc(program: Command): void {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
       if (flags.remote !== undefined && flags.cloud !== true) {
-        const { SluiceError } = await import('../../core/errors.js');
+        const { SluiceError } = await import('../../core/1-base/errors.js');
         throw new SluiceError('BAD_ARGUMENTS', '`-r|--remote` requires `-c|--cloud`', {
           hint: 'e.g. sluice gc -w -c -r myremote',
         });
       }
-      const { gc } = await import('../../core/ops/gc.js');
-      const { usedAtRevisions } = await import('../../core/ops/revisionObjects.js');
+      const { gc } = await import('../../core/9-ops/data/gc.js');
+      const { usedAtRevisions } = await import('../../core/8-revisions/revisionObjects.js');
       if (flags.force !== true && process.stdin.isTTY) {
         const { confirm } = await import('../prompt.js');
         const ok = await confirm(
@@ -52,7 +52,7 @@ export function registerGc(program: Command): void {
           const local = gc(repo, flags, extra);
           if (flags.cloud !== true)
             return { ...local, remoteRemoved: undefined, remoteReclaimed: undefined };
-          const { gcCloud } = await import('../../core/remote/gcCloud.js');
+          const { gcCloud } = await import('../../core/9-ops/remote/gcCloud.js');
           const remote = await gcCloud(repo, extra, flags.remote, Number(flags.jobs));
           return { ...local, remoteRemoved: remote.removed, remoteReclaimed: remote.reclaimed };
         },

@@ -20,7 +20,7 @@ export function registerGet(program: Command): void {
     .option('-j, --jobs <n>', 'parallel downloads')
     .action(async (url: string, path: string, flags: GetFlags, command: Command) => {
       const ctx = contextOf(command);
-      const { getFromRepo } = await import('../../core/ops/importRepo.js');
+      const { getFromRepo } = await import('../../core/9-ops/imports/importRepo.js');
       const jobs = flags.jobs === undefined ? undefined : Number(flags.jobs);
       await getFromRepo(url, path, {
         cwd: ctx.cwd,

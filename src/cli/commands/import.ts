@@ -25,10 +25,10 @@ export function registerImport(program: Command): void {
     .action(async (url: string, path: string, flags: ImportFlags, command: Command) => {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
-      const { importRepo } = await import('../../core/ops/importRepo.js');
+      const { importRepo } = await import('../../core/9-ops/imports/importRepo.js');
       const jobs = flags.jobs === undefined ? undefined : Number(flags.jobs);
       if (flags.exec && flags.download) {
-        const { maskUrl } = await import('../../core/remote/storage.js');
+        const { maskUrl } = await import('../../core/4-storage/storage.js');
         const target = flags.out ?? (path.replace(/\/+$/, '').split('/').pop() || path);
         ctx.ui.out(`Importing '${path} (${maskUrl(url)})' -> '${target}'`);
       }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SluiceError } from '../../core/errors.js';
+import { SluiceError } from '../../core/1-base/errors.js';
 import { contextOf, gitHint, openRepo } from '../context.js';
 
 interface ImportUrlFlags {
@@ -39,11 +39,11 @@ export function registerImportUrl(program: Command): void {
       async (url: string, out: string | undefined, flags: ImportUrlFlags, command: Command) => {
         const ctx = contextOf(command);
         const repo = await openRepo(ctx, command);
-        const { importUrl } = await import('../../core/ops/importUrl.js');
-        const storageModule = await import('../../core/remote/storage.js');
+        const { importUrl } = await import('../../core/9-ops/imports/importUrl.js');
+        const storageModule = await import('../../core/4-storage/storage.js');
         if (flags.exec && flags.download) {
           const path = await import('node:path');
-          const { schemeOf } = await import('../../core/remote/registry.js');
+          const { schemeOf } = await import('../../core/4-storage/registry.js');
           const shown =
             schemeOf(url) === 'local' ? path.resolve(ctx.cwd, url) : storageModule.maskUrl(url);
           const target = out ?? url.replace(/\/+$/, '').split('/').pop() ?? url;

@@ -17,7 +17,7 @@ export function registerInit(program: Command): void {
         command: Command,
       ) => {
         const ctx = contextOf(command);
-        const { init } = await import('../../core/ops/init.js');
+        const { init } = await import('../../core/9-ops/data/init.js');
         await init(resolve(ctx.cwd, directory), {
           noScm: !opts.scm,
           force: opts.force === true,

@@ -51,8 +51,8 @@ export function registerMetrics(program: Command): void {
     .action(async (targets: string[], flags: ShowFlags, command: Command) => {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
-      const core = await import('../../core/metrics/collectMetrics.js');
-      const { metricsShowTable } = await import('../../core/metrics/compare.js');
+      const core = await import('../../core/9-ops/metrics/collectMetrics.js');
+      const { metricsShowTable } = await import('../../core/9-ops/metrics/compare.js');
       const cwdRel = repo.rel(ctx.cwd);
       const result = await core.showMetrics(repo, {
         targets: targets.map((t) => repo.rel(t, ctx.cwd)),
@@ -69,7 +69,7 @@ export function registerMetrics(program: Command): void {
       }
       reportErrors(ctx, core.erroredRevisions(result), core.errorLines(result));
       if (flags.json === true) {
-        const { pyJsonOut } = await import('../../core/metrics/jsonOut.js');
+        const { pyJsonOut } = await import('../../core/9-ops/metrics/jsonOut.js');
         ctx.ui.data(pyJsonOut(Object.fromEntries(result)));
         return;
       }
@@ -110,8 +110,8 @@ export function registerMetrics(program: Command): void {
       ) => {
         const ctx = contextOf(command);
         const repo = await openRepo(ctx, command);
-        const core = await import('../../core/metrics/collectMetrics.js');
-        const { metricsDiffTable } = await import('../../core/metrics/compare.js');
+        const core = await import('../../core/9-ops/metrics/collectMetrics.js');
+        const { metricsDiffTable } = await import('../../core/9-ops/metrics/compare.js');
         const result = await core.diffMetrics(repo, {
           targets: (flags.targets ?? []).map((t) => repo.rel(t, ctx.cwd)),
           ...(aRev === undefined ? {} : { aRev }),
@@ -139,7 +139,7 @@ export function registerMetrics(program: Command): void {
     .action(async (path: string, flags: { type?: string; xpath?: string }, command: Command) => {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
-      const { modifyMetric } = await import('../../core/metrics/metricsModify.js');
+      const { modifyMetric } = await import('../../core/9-ops/metrics/metricsModify.js');
       const file = await repo.withLock(() =>
         modifyMetric(repo, path, ctx.cwd, {
           ...(flags.type === undefined ? {} : { type: flags.type }),

@@ -11,7 +11,7 @@ export function registerMove(program: Command): void {
     .action(async (src: string, dst: string, _flags: unknown, command: Command) => {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
-      const { move } = await import('../../core/ops/move.js');
+      const { move } = await import('../../core/9-ops/data/move.js');
       const files = await repo.withLock(() => move(repo, src, dst, ctx.cwd));
       await gitHint(ctx, repo, files);
     });

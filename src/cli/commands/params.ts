@@ -33,8 +33,8 @@ export function registerParams(program: Command): void {
       ) => {
         const ctx = contextOf(command);
         const repo = await openRepo(ctx, command);
-        const core = await import('../../core/metrics/collectMetrics.js');
-        const { paramsDiffTable } = await import('../../core/metrics/compare.js');
+        const core = await import('../../core/9-ops/metrics/collectMetrics.js');
+        const { paramsDiffTable } = await import('../../core/9-ops/metrics/compare.js');
         const result = await core.diffParams(repo, {
           targets: (flags.targets ?? []).map((t) => repo.rel(t, ctx.cwd)),
           ...(aRev === undefined ? {} : { aRev }),

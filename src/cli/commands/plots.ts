@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { contextOf, openRepo, type CommandContext } from '../context.js';
-import type { Repo } from '../../core/repo/repo.js';
+import type { Repo } from '../../core/6-repo/repo.js';
 
 interface PlotsFlags {
   out?: string;
@@ -17,7 +17,7 @@ async function renderPlots(
   targets: string[],
   flags: PlotsFlags,
 ): Promise<void> {
-  const { buildPlots } = await import('../../core/metrics/plots.js');
+  const { buildPlots } = await import('../../core/9-ops/metrics/plots.js');
   const plots = await buildPlots(repo, {
     revs,
     targets: targets.map((t) => repo.rel(t, ctx.cwd)),
@@ -38,8 +38,8 @@ async function renderPlots(
     );
     return;
   }
-  const { renderPlotsHtml } = await import('../../core/plots/html.js');
-  const { writeFileAtomic } = await import('../../core/fs/atomicWrite.js');
+  const { renderPlotsHtml } = await import('../../core/9-ops/metrics/plotsHtml.js');
+  const { writeFileAtomic } = await import('../../core/2-fs/atomicWrite.js');
   const dir = resolve(ctx.cwd, flags.out ?? 'dvc_plots');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'index.html');

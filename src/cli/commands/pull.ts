@@ -24,8 +24,8 @@ export function registerPull(program: Command): void {
     async (targets: string[], flags: PullFlags, cmd: Command) => {
       const ctx = contextOf(cmd);
       const repo = await openRepo(ctx, cmd);
-      const { pull } = await import('../../core/ops/pull.js');
-      const { checkoutFailureError } = await import('../../core/ops/checkout.js');
+      const { pull } = await import('../../core/9-ops/remote/pull.js');
+      const { checkoutFailureError } = await import('../../core/9-ops/data/checkout.js');
       const { renderCheckoutLines, summarizeChanges } = await import('../render/statusText.js');
       const bar = progressFor(ctx, 'Fetching');
       const { unlessUnsavedKept } = await import('../prompt.js');

@@ -12,7 +12,7 @@ export function registerPush(program: Command): void {
         action: 'push',
         label: 'Pushing',
         counted: 'pushed',
-        transfer: async () => (await import('../../core/ops/push.js')).push,
+        transfer: async () => (await import('../../core/9-ops/remote/push.js')).push,
       }),
   );
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import type { Config, ConfigLevel } from '../../core/config/config.js';
+import type { Config, ConfigLevel } from '../../core/6-repo/config.js';
 import { contextOf, type CommandContext } from '../context.js';
 import { LEVEL_FLAGS, levelFromFlags, type LevelFlags } from './configLevels.js';
 
@@ -11,9 +11,9 @@ interface RemoteFlags extends LevelFlags {
 }
 
 async function loadConfig(ctx: CommandContext, level: ConfigLevel | undefined): Promise<Config> {
-  const { Config } = await import('../../core/config/config.js');
-  const { findRoot } = await import('../../core/repo/repo.js');
-  const { SluiceError } = await import('../../core/errors.js');
+  const { Config } = await import('../../core/6-repo/config.js');
+  const { findRoot } = await import('../../core/6-repo/repo.js');
+  const { SluiceError } = await import('../../core/1-base/errors.js');
   const root = findRoot(ctx.cwd);
   if (root === undefined && level !== 'global' && level !== 'system') {
     throw new SluiceError('NOT_A_REPO', 'you are not inside of a DVC repository', {
@@ -43,7 +43,7 @@ export function registerRemote(program: Command): void {
     const ctx = contextOf(command);
     const level = levelFromFlags(flags) ?? 'repo';
     const config = await loadConfig(ctx, level);
-    const { addRemote } = await import('../../core/remote/remoteConfig.js');
+    const { addRemote } = await import('../../core/6-repo/remoteConfig.js');
     await addRemote(config, level, name, url, {
       force: flags.force === true,
       makeDefault: flags.default === true,
@@ -71,7 +71,7 @@ export function registerRemote(program: Command): void {
       const ctx = contextOf(command);
       const level = levelFromFlags(flags) ?? 'repo';
       const config = await loadConfig(ctx, level);
-      const { modifyRemote } = await import('../../core/remote/remoteConfig.js');
+      const { modifyRemote } = await import('../../core/6-repo/remoteConfig.js');
       await modifyRemote(config, level, name, option, value, {
         unset: flags.unset === true,
         cwd: ctx.cwd,
@@ -84,7 +84,7 @@ export function registerRemote(program: Command): void {
       const ctx = contextOf(command);
       const level = levelFromFlags(flags);
       const config = await loadConfig(ctx, level);
-      const { listRemotes } = await import('../../core/remote/remoteConfig.js');
+      const { listRemotes } = await import('../../core/6-repo/remoteConfig.js');
       for (const line of listRemotes(config, level)) ctx.ui.data(line);
     },
   );
@@ -99,7 +99,7 @@ export function registerRemote(program: Command): void {
     const ctx = contextOf(command);
     const level = levelFromFlags(flags);
     const config = await loadConfig(ctx, level);
-    const { defaultRemote, setDefaultRemote } = await import('../../core/remote/remoteConfig.js');
+    const { defaultRemote, setDefaultRemote } = await import('../../core/6-repo/remoteConfig.js');
     if (name === undefined && flags.unset !== true) {
       const current = defaultRemote(config, level);
       if (current === undefined) {
@@ -122,7 +122,7 @@ export function registerRemote(program: Command): void {
     const ctx = contextOf(command);
     const level = levelFromFlags(flags) ?? 'repo';
     const config = await loadConfig(ctx, level);
-    const { removeRemote } = await import('../../core/remote/remoteConfig.js');
+    const { removeRemote } = await import('../../core/6-repo/remoteConfig.js');
     await removeRemote(config, level, name);
   });
 
@@ -136,7 +136,7 @@ export function registerRemote(program: Command): void {
     const ctx = contextOf(command);
     const level = levelFromFlags(flags) ?? 'repo';
     const config = await loadConfig(ctx, level);
-    const { renameRemote } = await import('../../core/remote/remoteConfig.js');
+    const { renameRemote } = await import('../../core/6-repo/remoteConfig.js');
     await renameRemote(config, level, name, newName);
   });
 }

@@ -15,7 +15,7 @@ export function registerRemove(program: Command): void {
       async (targets: string[], flags: { outs?: boolean; force?: boolean }, command: Command) => {
         const ctx = contextOf(command);
         const repo = await openRepo(ctx, command);
-        const { remove } = await import('../../core/ops/remove.js');
+        const { remove } = await import('../../core/9-ops/data/remove.js');
         const { unlessUnsavedKept } = await import('../prompt.js');
         await repo.withLock(() =>
           unlessUnsavedKept(flags.force === true, (force) =>

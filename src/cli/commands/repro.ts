@@ -47,7 +47,7 @@ export function registerRepro(program: Command): void {
       const repo = await openRepo(ctx, command);
       const jobs = Number.parseInt(flags.jobs ?? '1', 10);
       if (!Number.isInteger(jobs) || jobs < 1) {
-        const { SluiceError } = await import('../../core/errors.js');
+        const { SluiceError } = await import('../../core/1-base/errors.js');
         throw new SluiceError(
           'BAD_ARGUMENTS',
           `--jobs takes a positive whole number, not '${flags.jobs ?? ''}'`,
@@ -56,7 +56,7 @@ export function registerRepro(program: Command): void {
       let resolvedTargets = targets;
       if (flags.recursive === true) {
         // Every stage defined in the given folders, addressed by absolute path.
-        const { StageIndex } = await import('../../core/stage/stageIndex.js');
+        const { StageIndex } = await import('../../core/7-metafiles/stageIndex.js');
         const dirs = targets.map((t) => repo.rel(t, ctx.cwd));
         resolvedTargets = StageIndex.load(repo)
           .stages.filter((s) => dirs.some((dir) => dir === '' || s.file.startsWith(`${dir}/`)))
@@ -67,7 +67,7 @@ export function registerRepro(program: Command): void {
       if (flags.pull === true) {
         // Like DVC's --pull: bring what is missing locally (data and run-cache entries) from the
         // remote first; objects the remote lacks are reported and the stages then run.
-        const { pull } = await import('../../core/ops/pull.js');
+        const { pull } = await import('../../core/9-ops/remote/pull.js');
         const pulled = await repo.withLock(() =>
           pull(repo, {
             cwd: ctx.cwd,

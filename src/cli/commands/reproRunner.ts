@@ -1,6 +1,6 @@
-import type { Repo } from '../../core/repo/repo.js';
-import { repro, type ReproOptions } from '../../core/pipeline/repro.js';
-import { ReproStateFile } from '../../core/pipeline/reproState.js';
+import type { Repo } from '../../core/6-repo/repo.js';
+import { repro, type ReproOptions } from '../../core/9-ops/pipeline/repro.js';
+import { ReproStateFile } from '../../core/9-ops/pipeline/reproState.js';
 import type { CommandContext } from '../context.js';
 
 /**

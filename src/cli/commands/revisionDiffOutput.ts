@@ -1,4 +1,4 @@
-import type { Repo } from '../../core/repo/repo.js';
+import type { Repo } from '../../core/6-repo/repo.js';
 import type { CommandContext } from '../context.js';
 
 /** Says which revisions failed to load, and why, on stderr (results stay on stdout). */
@@ -22,13 +22,13 @@ export async function printRevisionDiff<D>(
   toTable: (diff: Record<string, D>) => string[][],
 ): Promise<void> {
   reportErrors(ctx, result.errored, result.errors);
-  const { relativeToCwd } = await import('../../core/metrics/collectMetrics.js');
+  const { relativeToCwd } = await import('../../core/9-ops/metrics/collectMetrics.js');
   const cwdRel = repo.rel(ctx.cwd);
   const diff = Object.fromEntries(
     Object.entries(result.diff).map(([p, d]) => [relativeToCwd(p, cwdRel), d]),
   );
   if (flags.json === true) {
-    const { pyJsonOut } = await import('../../core/metrics/jsonOut.js');
+    const { pyJsonOut } = await import('../../core/9-ops/metrics/jsonOut.js');
     ctx.ui.data(pyJsonOut(diff));
     return;
   }

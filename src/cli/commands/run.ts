@@ -30,7 +30,7 @@ export function registerRun(program: Command): void {
     const ctx = contextOf(command);
     const repo = await openRepo(ctx, command);
     const { addPipelineStage, parseParamsOption, singleStageFilePath, writeSingleStageFile } =
-      await import('../../core/pipeline/stageAdd.js');
+      await import('../../core/9-ops/pipeline/stageAdd.js');
     const spec = {
       cmd: joinCommand(words),
       deps: flags.deps,

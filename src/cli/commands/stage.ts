@@ -26,7 +26,7 @@ export function registerStage(program: Command): void {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
       const { addPipelineStage, parseParamsOption } =
-        await import('../../core/pipeline/stageAdd.js');
+        await import('../../core/9-ops/pipeline/stageAdd.js');
       const result = await repo.withLock(() =>
         addPipelineStage(
           repo,
@@ -73,7 +73,8 @@ export function registerStage(program: Command): void {
       async (targets: string[], flags: { all?: boolean; nameOnly?: boolean }, command: Command) => {
         const ctx = contextOf(command);
         const repo = await openRepo(ctx, command);
-        const { StageIndex, stagesForTargets } = await import('../../core/stage/stageIndex.js');
+        const { StageIndex, stagesForTargets } =
+          await import('../../core/7-metafiles/stageIndex.js');
         const index = StageIndex.load(repo);
         const cwdRel = repo.rel(ctx.cwd);
         const stages = stagesForTargets(index, targets, cwdRel).filter(
@@ -103,7 +104,7 @@ export function registerStage(program: Command): void {
     .action(async (files: string[], _flags: unknown, command: Command) => {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
-      const { migrateSingleStageFiles } = await import('../../core/pipeline/migrate.js');
+      const { migrateSingleStageFiles } = await import('../../core/9-ops/pipeline/migrate.js');
       const result = await repo.withLock(() => migrateSingleStageFiles(repo, files, ctx.cwd));
       for (const m of result.migrated)
         ctx.ui.info(`Migrated '${m.from}' to stage '${m.stage}' in '${m.file}'`);

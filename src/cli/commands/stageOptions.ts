@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { OutDecl } from '../../core/pipeline/dvcYaml.js';
+import type { OutDecl } from '../../core/7-metafiles/dvcYaml.js';
 
 /** The flags `stage add` and `run` share, as DVC names them. */
 export interface StageFlags {

@@ -35,14 +35,14 @@ export function registerStatus(program: Command): void {
       // Loaded while the repo opens rather than after, all at once: one after the other, each
       // import would wait for the previous one's files.
       const modules = Promise.all([
-        import('../../core/stage/stageIndex.js'),
-        import('../../core/ops/stageStatus.js'),
+        import('../../core/7-metafiles/stageIndex.js'),
+        import('../../core/9-ops/pipeline/stageStatus.js'),
         import('../progress.js'),
       ]);
       const repo = await openRepo(ctx, command);
       const scoped = [flags.jobs, flags.allBranches, flags.allTags, flags.allCommits];
       if (scoped.some((f) => f !== undefined)) {
-        const { SluiceError } = await import('../../core/errors.js');
+        const { SluiceError } = await import('../../core/1-base/errors.js');
         throw new SluiceError(
           'BAD_ARGUMENTS',
           '-a/-T/-A/-j are only valid with -c/--cloud or -r/--remote',

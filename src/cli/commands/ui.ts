@@ -33,14 +33,14 @@ export function registerUi(program: Command): void {
     .action(async (flags: UiFlags, command: Command) => {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
-      const { SluiceError } = await import('../../core/errors.js');
+      const { SluiceError } = await import('../../core/1-base/errors.js');
       const port = Number(flags.port ?? '0');
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         throw new SluiceError('BAD_ARGUMENTS', `invalid port '${flags.port ?? ''}'`, {
           hint: 'use a number from 0 to 65535 (0 picks a free port)',
         });
       }
-      const { startUiServer, findAppDir } = await import('../../web/server.js');
+      const { startUiServer, findAppDir } = await import('../../ui-server/server.js');
       if (findAppDir() === undefined) {
         ctx.ui.warn(
           'the pipeline page is not built; the API works, run `npm run build` for the page',

@@ -9,7 +9,7 @@ export function registerUnprotect(program: Command): void {
     .action(async (targets: string[], _flags: unknown, command: Command) => {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
-      const { unprotectPath } = await import('../../core/ops/unprotect.js');
+      const { unprotectPath } = await import('../../core/9-ops/data/unprotect.js');
       await repo.withLock(() => {
         for (const target of targets) unprotectPath(repo, repo.rel(target, ctx.cwd));
         return Promise.resolve();

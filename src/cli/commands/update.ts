@@ -18,7 +18,7 @@ export function registerUpdate(program: Command): void {
     .action(async (targets: string[], flags: UpdateFlags, command: Command) => {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
-      const { updateImportUrl } = await import('../../core/ops/importUrl.js');
+      const { updateImportUrl } = await import('../../core/9-ops/imports/importUrl.js');
       const jobs = flags.jobs === undefined ? undefined : Number(flags.jobs);
       const changed = await repo.withLock(async () => {
         const files: string[] = [];

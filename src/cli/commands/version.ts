@@ -8,7 +8,7 @@ export function registerVersion(program: Command): void {
     .description('Show the Sluice version and the environment it runs in')
     .action(async (_flags: unknown, command: Command) => {
       const ctx = contextOf(command);
-      const { findRoot } = await import('../../core/repo/repo.js');
+      const { findRoot } = await import('../../core/6-repo/repo.js');
       const { LINK_PROBE } = await import('./versionInfo.js');
       const root = findRoot(ctx.cwd);
       const lines = [

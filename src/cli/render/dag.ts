@@ -4,7 +4,7 @@
  * returns the whole stdout text, ending with a newline.
  */
 
-import { SluiceError } from '../../core/errors.js';
+import { SluiceError } from '../../core/1-base/errors.js';
 import { displayWidth } from './table.js';
 
 export interface DagInput {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStorage } from '../../../src/core/remote/registry.js';
+import { openStorage } from '../../../src/core/4-storage/registry.js';
 import { startAzurite, type AzuriteServer } from '../../helpers/servers/azurite.js';
 import { describeConformance } from './conformance.js';
 

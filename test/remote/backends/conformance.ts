@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SluiceError } from '../../../src/core/errors.js';
-import { RemoteNotFoundError, type RemoteStorage } from '../../../src/core/remote/storage.js';
-import { CorruptSourceError } from '../../../src/core/remote/verifiedUpload.js';
+import { SluiceError } from '../../../src/core/1-base/errors.js';
+import { RemoteNotFoundError, type RemoteStorage } from '../../../src/core/4-storage/storage.js';
+import { CorruptSourceError } from '../../../src/core/4-storage/verifiedUpload.js';
 
 /**
  * One conformance suite for every remote backend (as unstorage's testDriver does), run against

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStorage } from '../../../src/core/remote/registry.js';
-import type { RemoteStorage } from '../../../src/core/remote/storage.js';
+import { openStorage } from '../../../src/core/4-storage/registry.js';
+import type { RemoteStorage } from '../../../src/core/4-storage/storage.js';
 import { startFakeGcs, type FakeGcsServer } from '../../helpers/servers/fakeGcs.js';
 import { describeConformance } from './conformance.js';
 

@@ -4,9 +4,9 @@ import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SluiceError } from '../../../src/core/errors.js';
-import { openStorage } from '../../../src/core/remote/registry.js';
-import { parseListPage } from '../../../src/core/remote/backends/s3Rest.js';
+import { SluiceError } from '../../../src/core/1-base/errors.js';
+import { openStorage } from '../../../src/core/4-storage/registry.js';
+import { parseListPage } from '../../../src/core/4-storage/backends/s3Rest.js';
 import { startMinio, type MinioServer } from '../../helpers/servers/minio.js';
 import { describeConformance } from './conformance.js';
 

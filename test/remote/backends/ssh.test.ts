@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SluiceError } from '../../../src/core/errors.js';
-import { openStorage } from '../../../src/core/remote/registry.js';
+import { SluiceError } from '../../../src/core/1-base/errors.js';
+import { openStorage } from '../../../src/core/4-storage/registry.js';
 import { startSshd, type SshServer } from '../../helpers/servers/sshd.js';
 import { describeConformance } from './conformance.js';
 

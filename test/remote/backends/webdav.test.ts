@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStorage } from '../../../src/core/remote/registry.js';
+import { openStorage } from '../../../src/core/4-storage/registry.js';
 import { freePort } from '../../helpers/servers/common.js';
 import { startApacheDav, type WebdavServer } from '../../helpers/servers/apache.js';
 import { describeConformance } from './conformance.js';

@@ -1,0 +1,491 @@
+import { existsSync } from 'node:fs';
+import { posix } from 'node:path';
+import { SluiceError } from '../../1-base/errors.js';
+import { ignoreOutputs } from '../data/ignoreOutputs.js';
+import {
+  checkoutOutput,
+  isInCache,
+  saveOutput,
+  storeInCache,
+  unsavedFilesError,
+  unsavedUnder,
+} from '../data/outputState.js';
+import { stageStatus, type StatusItem } from './stageStatus.js';
+import { unprotectPath } from '../data/unprotect.js';
+import type { Repo } from '../../6-repo/repo.js';
+import { saveDvcFile, syncRecordedState } from '../../7-metafiles/dvcFile.js';
+import { readRecordedState, type EntryObject } from '../../7-metafiles/entries.js';
+import type { Stage } from '../../7-metafiles/stage.js';
+import { PIPELINE_FILE, StageIndex } from '../../7-metafiles/stageIndex.js';
+import { hashPath, type PathHash } from '../../5-workspace/hashPath.js';
+import { PipelineGraph } from '../../7-metafiles/graph.js';
+import { OutputsInProgress } from './outputsInProgress.js';
+import { PipelineFile } from '../../7-metafiles/pipelineFile.js';
+import { findRunCache, isRunCacheable, saveRunCache } from './runCache.js';
+import { commandLines, runShellCommand } from './runStageCommand.js';
+
+export type StageState = 'checking' | 'skipped' | 'running' | 'cached' | 'done' | 'failed';
+
+export interface ReproEvents {
+  /** A message line, as DVC prints it ("Running stage 'x':", "> cmd", ...). */
+  message(text: string): void;
+  /** Stage states, for live views. */
+  stageState?(address: string, state: StageState): void;
+  /**
+   * With several jobs or `captureOutput`, a stage's output lines (otherwise output goes straight
+   * to the terminal).
+   */
+  commandLine?(address: string, stream: 'stdout' | 'stderr', line: string): void;
+}
+
+export interface ReproOptions {
+  cwd: string;
+  targets: string[];
+  force?: boolean;
+  single?: boolean;
+  pipeline?: boolean;
+  allPipelines?: boolean;
+  downstream?: boolean;
+  dry?: boolean;
+  allowMissing?: boolean;
+  noRunCache?: boolean;
+  noCommit?: boolean;
+  keepGoing?: boolean;
+  jobs?: number;
+  /** Hand the commands' output to `events.commandLine` even with one job (library callers). */
+  captureOutput?: boolean;
+  /** `repro -i`: asked before each stage that would run; false skips it. */
+  confirm?: (address: string) => Promise<boolean>;
+  events: ReproEvents;
+}
+
+export interface ReproResult {
+  /** Addresses of the stages that ran (or were restored from the run cache, or re-committed). */
+  reproduced: string[];
+  /** Metafiles written (for the git hint). */
+  changedFiles: string[];
+  failed: Array<{ address: string; error: SluiceError }>;
+}
+
+/** The stages `repro` starts from when no target is given: dvc.yaml of the cwd, or its Dvcfile. */
+function defaultTargets(index: StageIndex, cwdRel: string): Stage[] {
+  const yaml = cwdRel === '' ? PIPELINE_FILE : `${cwdRel}/${PIPELINE_FILE}`;
+  const dvcfile = cwdRel === '' ? 'Dvcfile' : `${cwdRel}/Dvcfile`;
+  const stages = [
+    ...(index.pipelineFiles.get(yaml)?.stages ?? []),
+    ...(index.dvcFiles.get(dvcfile) === undefined
+      ? []
+      : [index.dvcFiles.get(dvcfile)?.stage as Stage]),
+  ];
+  if (stages.length === 0) {
+    throw new SluiceError('NOT_FOUND', `'${yaml}' does not exist`, {
+      hint: 'name a target (a stage or a .dvc file), or run from the folder that holds dvc.yaml',
+    });
+  }
+  return stages;
+}
+
+/** `sluice repro`: rerun what changed, upstream first. */
+export async function repro(repo: Repo, options: ReproOptions): Promise<ReproResult> {
+  const index = StageIndex.load(repo);
+  const cwdRel = repo.rel(options.cwd);
+  const graph = new PipelineGraph(index.stages);
+  let targets: Stage[];
+  if (options.allPipelines === true) {
+    targets = index.stages;
+  } else if (options.targets.length === 0) {
+    targets = defaultTargets(index, cwdRel);
+  } else {
+    targets = [];
+    for (const target of options.targets) {
+      for (const stage of index.resolveTarget(target, cwdRel))
+        if (!targets.includes(stage)) targets.push(stage);
+    }
+  }
+  if (options.pipeline === true) targets = graph.component(targets);
+  const plan = graph.plan(targets, {
+    ...(options.downstream === undefined ? {} : { downstream: options.downstream }),
+    ...(options.single === undefined ? {} : { single: options.single }),
+  });
+  const runner = new ReproRunner(repo, index, graph, plan, options, cwdRel);
+  return runner.run();
+}
+
+class ReproRunner {
+  private readonly result: ReproResult = { reproduced: [], changedFiles: [], failed: [] };
+  private readonly done = new Set<Stage>();
+  private readonly failedStages = new Set<Stage>();
+
+  constructor(
+    private readonly repo: Repo,
+    private readonly index: StageIndex,
+    private readonly graph: PipelineGraph,
+    private readonly plan: Stage[],
+    private readonly options: ReproOptions,
+    private readonly cwdRel: string,
+  ) {
+    this.inProgress = new OutputsInProgress(repo);
+  }
+
+  private readonly inProgress: OutputsInProgress;
+
+  private address(stage: Stage): string {
+    return stage.address(this.cwdRel);
+  }
+
+  async run(): Promise<ReproResult> {
+    const jobs = Math.max(1, this.options.jobs ?? 1);
+    const pending = [...this.plan];
+    const running = new Map<Stage, Promise<void>>();
+    const inPlan = new Set(this.plan);
+    let stop = false;
+    while ((pending.length > 0 && !stop) || running.size > 0) {
+      // Start every stage whose upstream stages in the plan are done, up to `jobs` at once.
+      for (let i = 0; i < pending.length && running.size < jobs && !stop;) {
+        const stage = pending[i];
+        const ups = [...(this.graph.upstream.get(stage) ?? [])].filter((u) => inPlan.has(u));
+        if (ups.some((u) => this.failedStages.has(u))) {
+          pending.splice(i, 1);
+          this.failedStages.add(stage);
+          continue;
+        }
+        if (!ups.every((u) => this.done.has(u))) {
+          i += 1;
+          continue;
+        }
+        pending.splice(i, 1);
+        const task = this.reproduceStage(stage, jobs > 1)
+          .then(() => {
+            this.done.add(stage);
+          })
+          .catch((error: unknown) => {
+            this.failedStages.add(stage);
+            const err =
+              error instanceof SluiceError
+                ? error
+                : new SluiceError(
+                    'STAGE_FAILED',
+                    `failed to reproduce '${this.address(stage)}': ${String(error)}`,
+                    {
+                      cause: error,
+                    },
+                  );
+            this.result.failed.push({ address: this.address(stage), error: err });
+            this.options.events.stageState?.(this.address(stage), 'failed');
+            if (this.options.keepGoing !== true) stop = true;
+          })
+          .finally(() => {
+            running.delete(stage);
+          });
+        running.set(stage, task);
+      }
+      if (running.size === 0) {
+        if (pending.length > 0 && !stop) {
+          // Everything left waits on a failed stage.
+          break;
+        }
+        continue;
+      }
+      await Promise.race(running.values());
+    }
+    return this.result;
+  }
+
+  private async reproduceStage(stage: Stage, parallel: boolean): Promise<void> {
+    const address = this.address(stage);
+    const events = this.options.events;
+    events.stageState?.(address, 'checking');
+    if (stage.kind === 'data') {
+      const changes = stageStatus(this.repo, this.index, stage);
+      const modified = changes.some(
+        (c) =>
+          typeof c === 'object' &&
+          'changed outs' in c &&
+          Object.values(c['changed outs']).includes('modified'),
+      );
+      if (modified && this.options.dry !== true) {
+        events.message(`Verifying data sources in stage: '${address}'`);
+        await this.commitDataSource(stage);
+        this.result.reproduced.push(address);
+        events.stageState?.(address, 'done');
+      } else {
+        events.message(`'${address}' didn't change, skipping`);
+        events.stageState?.(address, 'skipped');
+      }
+      return;
+    }
+    if (stage.kind === 'import' || stage.frozen) {
+      if (stage.frozen && stage.kind !== 'import') {
+        events.message(
+          `WARNING: stage: '${address}' is frozen. Its dependencies are not going to be reproduced.`,
+        );
+      }
+      events.message(`Stage '${address}' didn't change, skipping`);
+      events.stageState?.(address, 'skipped');
+      return;
+    }
+    const changes: StatusItem[] =
+      this.options.force === true
+        ? []
+        : stageStatus(this.repo, this.index, stage, {
+            ...(this.options.allowMissing === true ? { allowMissing: true } : {}),
+          });
+    if (this.options.force !== true && changes.length === 0) {
+      events.message(`Stage '${address}' didn't change, skipping`);
+      events.stageState?.(address, 'skipped');
+      return;
+    }
+    if (this.options.confirm !== undefined && !(await this.options.confirm(address))) {
+      events.message(`Stage '${address}' skipped`);
+      events.stageState?.(address, 'skipped');
+      return;
+    }
+    if (this.options.dry === true) {
+      events.message(`Running stage '${address}':`);
+      for (const line of commandLines(stage.cmd ?? '')) events.message(`> ${line}`);
+      this.result.reproduced.push(address);
+      return;
+    }
+    await this.removeOutputs(stage);
+    if (
+      this.options.force !== true &&
+      this.options.noRunCache !== true &&
+      this.restoreFromRunCache(stage)
+    ) {
+      events.message(`Stage '${address}' is cached - skipping run, checking out outputs`);
+      await this.saveStage(stage, false);
+      this.result.reproduced.push(address);
+      events.stageState?.(address, 'cached');
+      return;
+    }
+    events.message(`Running stage '${address}':`);
+    events.stageState?.(address, 'running');
+    const outPaths = stage.outs.map((out) => out.repoPath);
+    this.inProgress.add(outPaths);
+    await this.runCommands(stage, parallel);
+    await this.saveStage(stage, true);
+    this.inProgress.remove(outPaths);
+    this.result.reproduced.push(address);
+    events.stageState?.(address, 'done');
+  }
+
+  private async commitDataSource(stage: Stage): Promise<void> {
+    const dvcFile = this.index.dvcFiles.get(stage.file);
+    if (dvcFile === undefined) return;
+    for (const out of stage.outs) out.recorded = await saveOutput(this.repo, out, { commit: true });
+    syncRecordedState(dvcFile);
+    dvcFile.text = await saveDvcFile(this.repo, stage.file, dvcFile.data, dvcFile.text);
+    this.noteChanged(stage.file);
+  }
+
+  /**
+   * Outputs are deleted before the command runs, unless persistent (those are unprotected). An
+   * output edited by hand since its stage recorded it, whose content is in no cache, is not
+   * deleted without `force`: the stage then fails before anything changed. What a failed or
+   * killed run of the stage left is its own work, and goes.
+   */
+  private async removeOutputs(stage: Stage): Promise<void> {
+    // A cached output that git tracks (a stage that never ran, naming a committed file) is git's:
+    // DVC refuses to save it afterwards; Sluice refuses before the file is deleted.
+    const unrecorded = stage.outs.filter(
+      (out) =>
+        out.cache && out.recorded.hash === undefined && existsSync(this.repo.abs(out.repoPath)),
+    );
+    if (unrecorded.length > 0 && this.repo.git !== null) {
+      const tracked = await this.repo.git.isTracked(unrecorded.map((out) => out.repoPath));
+      const first = unrecorded.find((out) => tracked.has(out.repoPath));
+      if (first !== undefined) {
+        throw new SluiceError(
+          'FAILED',
+          `output '${first.repoPath}' is already tracked by SCM (e.g. Git)`,
+          {
+            hint: `stop tracking it with git first: git rm -r --cached '${first.repoPath}' && git commit -m "stop tracking ${first.repoPath}"`,
+          },
+        );
+      }
+    }
+    if (this.options.force !== true) {
+      const unsaved = stage.outs
+        .filter((out) => !out.persist && !this.inProgress.has(out.repoPath))
+        .flatMap((out) => unsavedUnder(this.repo, out, { editedOnly: true }));
+      if (unsaved.length > 0) throw unsavedFilesError(this.repo, unsaved);
+    }
+    for (const out of stage.outs) {
+      if (out.persist) {
+        unprotectPath(this.repo, out.repoPath);
+        continue;
+      }
+      this.repo.workspace.remove(out.repoPath, { recursive: true });
+    }
+  }
+
+  private async runCommands(stage: Stage, parallel: boolean): Promise<void> {
+    const address = this.address(stage);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...this.repo.lockEnv(),
+      DVC_ROOT: this.repo.root,
+      DVC_STAGE: address,
+    };
+    const cwd = this.repo.abs(stage.wdir);
+    const onLine =
+      parallel || this.options.captureOutput === true
+        ? (stream: 'stdout' | 'stderr', line: string): void =>
+            this.options.events.commandLine?.(address, stream, line)
+        : undefined;
+    for (const line of commandLines(stage.cmd ?? '')) {
+      this.options.events.message(`> ${line}`);
+      const failure = await this.repo.withLockLent(() =>
+        runShellCommand(line, cwd, env, onLine === undefined ? {} : { onLine }),
+      );
+      if (failure !== undefined) {
+        const how =
+          failure.signal !== null
+            ? `killed by ${failure.signal}`
+            : `exited with ${failure.exitCode ?? '?'}`;
+        throw new SluiceError(
+          'STAGE_FAILED',
+          `failed to reproduce '${address}': failed to run: ${line}, ${how}`,
+          {
+            hint: 'fix the command and run `sluice repro` again; stages that finished before it are saved',
+          },
+        );
+      }
+    }
+  }
+
+  /** Records the stage's deps and outs after it ran (or was restored), and writes its metafile. */
+  private async saveStage(stage: Stage, ran: boolean): Promise<void> {
+    for (const out of stage.outs) {
+      if (!existsSync(this.repo.abs(out.repoPath))) {
+        throw new SluiceError(
+          'STAGE_FAILED',
+          `output '${out.path}' of stage '${this.address(stage)}' does not exist`,
+          {
+            hint: 'the command must create every output it declares',
+          },
+        );
+      }
+    }
+    for (const dep of stage.deps) {
+      if (dep.repoPath === undefined || dep.params !== undefined) continue;
+      const now = this.hashDependency(dep.repoPath);
+      if (now === undefined) {
+        throw new SluiceError(
+          'NOT_FOUND',
+          `dependency '${dep.path}' of stage '${this.address(stage)}' does not exist`,
+        );
+      }
+      dep.recorded = { hash: { name: 'md5', value: now.hash }, size: now.size };
+      if (now.nfiles !== undefined) dep.recorded.nfiles = now.nfiles;
+      if (now.isexec) dep.recorded.isexec = true;
+    }
+    const commit = this.options.noCommit !== true;
+    for (const out of stage.outs) {
+      if (ran || out.recorded.hash === undefined)
+        out.recorded = await saveOutput(this.repo, out, { commit });
+    }
+    const cached = stage.outs.filter((o) => o.cache).map((o) => o.repoPath);
+    for (const file of await ignoreOutputs(this.repo, cached)) this.noteChanged(file);
+    if (stage.kind === 'pipeline') {
+      const pipeline = this.index.pipelineFiles.get(stage.file);
+      if (pipeline === undefined) return;
+      const lockPath = await pipeline.writeLock(this.repo, [stage]);
+      this.noteChanged(lockPath);
+      if (ran && commit && isRunCacheable(stage)) {
+        // Uncached metrics and plots go into the cache too, so a restore can bring them back.
+        for (const out of stage.outs) {
+          if (out.cache) continue;
+          const now = hashPath(
+            this.repo.hashContext,
+            this.repo.abs(out.repoPath),
+            out.repoPath,
+            'md5',
+          );
+          if (now !== undefined) storeInCache(this.repo, now, this.repo.abs(out.repoPath), 'md5');
+        }
+        saveRunCache(this.repo, PipelineFile.lockEntryFor(this.repo, stage));
+      }
+      return;
+    }
+    const dvcFile = this.index.dvcFiles.get(stage.file);
+    if (dvcFile === undefined) return;
+    // A stage file that never ran (just written by `run`) is written whole, as DVC does.
+    const firstRun = dvcFile.data.md5 === undefined;
+    syncRecordedState(dvcFile);
+    dvcFile.text = await saveDvcFile(
+      this.repo,
+      stage.file,
+      dvcFile.data,
+      firstRun ? undefined : dvcFile.text,
+    );
+    this.noteChanged(stage.file);
+  }
+
+  /** A dependency's current hash and totals (no listing: deps record only those). */
+  private hashDependency(repoPath: string): PathHash | undefined {
+    return hashPath(this.repo.hashContext, this.repo.abs(repoPath), repoPath, 'md5', {
+      listing: false,
+    });
+  }
+
+  /** Restores outputs from a run-cache entry for the current deps; false when there is none. */
+  private restoreFromRunCache(stage: Stage): boolean {
+    if (stage.kind !== 'pipeline' || !isRunCacheable(stage, false)) return false;
+    // The key is built from the deps as they are now.
+    const saved = stage.deps.map((d) => d.recorded);
+    for (const dep of stage.deps) {
+      if (dep.repoPath === undefined || dep.params !== undefined) continue;
+      const now = this.hashDependency(dep.repoPath);
+      if (now === undefined) return false;
+      dep.recorded = {
+        hash: { name: 'md5', value: now.hash },
+        size: now.size,
+        ...(now.nfiles === undefined ? {} : { nfiles: now.nfiles }),
+      };
+    }
+    try {
+      PipelineFile.recordParams(this.repo, stage);
+    } catch {
+      stage.deps.forEach((d, i) => (d.recorded = saved[i] ?? {}));
+      return false;
+    }
+    const entry = PipelineFile.lockEntryFor(this.repo, stage);
+    const found = findRunCache(this.repo, entry);
+    const outs = Array.isArray(found?.outs) ? (found.outs as EntryObject[]) : undefined;
+    const restored =
+      outs === undefined
+        ? undefined
+        : new Map(outs.map((o) => [String(o.path), readRecordedState(o)]));
+    const complete =
+      restored !== undefined &&
+      stage.outs.every((out) => {
+        const state = restored.get(out.path);
+        return state?.hash !== undefined && isInCache(this.repo, state.hash);
+      });
+    if (!complete || restored === undefined) {
+      stage.deps.forEach((d, i) => (d.recorded = saved[i] ?? {}));
+      return false;
+    }
+    for (const out of stage.outs) {
+      out.recorded = restored.get(out.path) ?? {};
+      const wasCached = out.options.cache;
+      out.options.cache = true;
+      const { failure } = checkoutOutput(this.repo, out, { force: true, relink: false });
+      out.options.cache = wasCached;
+      if (failure !== undefined) {
+        stage.deps.forEach((d, i) => (d.recorded = saved[i] ?? {}));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private noteChanged(file: string): void {
+    if (!this.result.changedFiles.includes(file)) this.result.changedFiles.push(file);
+  }
+}
+
+export function stageDir(stage: Stage): string {
+  return posix.dirname(stage.file);
+}
