@@ -61,7 +61,7 @@ const FS_WRITERS_ALLOWED = [
   'src/core/5-workspace/folderListing.ts',
   'src/core/6-repo/repo.ts',
   'src/core/6-repo/repoLock.ts',
-  'src/core/6-repo/tempSweep.ts',
+  'src/core/9-ops/tempSweep.ts',
   // The answer memo's own records in .dvc/tmp.
   'src/cli/answer-memo/answerRecorder.ts',
   'src/cli/answer-memo/rememberedAnswer.ts',

@@ -9,6 +9,7 @@ import { repro, type StageState } from './9-ops/pipeline/repro.js';
 import type { ObjectProblem } from './9-ops/remote/sync.js';
 import { Repo } from './6-repo/repo.js';
 import { StageIndex, stagesForTargets } from './7-metafiles/stageIndex.js';
+import { withRepoLock } from './9-ops/withRepoLock.js';
 
 /**
  * Told as files are hashed, stored in the cache or checked out: how many files were done since
@@ -343,7 +344,7 @@ export class SluiceRepo {
     return this.serialized(async () => {
       this.repo.onFileDone = onFile;
       try {
-        return await this.repo.withLock(fn);
+        return await withRepoLock(this.repo, fn);
       } finally {
         this.repo.onFileDone = undefined;
       }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { contextOf, gitHint, openRepo } from '../context.js';
+import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 interface AddFlags {
   commit: boolean;
@@ -35,15 +36,13 @@ export function registerAdd(program: Command): void {
       }
       const { fileProgress } = await import('../progress.js');
       const bar = fileProgress(repo, 'Adding', ctx.ui.isTTY);
-      const result = await repo
-        .withLock(() =>
-          add(repo, expanded, {
-            cwd: ctx.cwd,
-            noCommit: !flags.commit,
-            ...(flags.out === undefined ? {} : { out: flags.out }),
-          }),
-        )
-        .finally(() => bar.finish());
+      const result = await withRepoLock(repo, () =>
+        add(repo, expanded, {
+          cwd: ctx.cwd,
+          noCommit: !flags.commit,
+          ...(flags.out === undefined ? {} : { out: flags.out }),
+        }),
+      ).finally(() => bar.finish());
       await gitHint(ctx, repo, result.gitFiles);
     });
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { contextOf, openRepo } from '../context.js';
+import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 interface CheckoutFlags {
   force?: boolean;
@@ -26,20 +27,18 @@ export function registerCheckout(program: Command): void {
       const { fileProgress } = await import('../progress.js');
       const bar = fileProgress(repo, 'Checking out', ctx.ui.isTTY);
       const { unlessUnsavedKept } = await import('../prompt.js');
-      const result = await repo
-        .withLock(() =>
-          unlessUnsavedKept(flags.force === true, (force) =>
-            Promise.resolve(
-              checkout(repo, targets, {
-                cwd: ctx.cwd,
-                force,
-                relink: flags.relink === true,
-                allowMissing: flags.allowMissing === true,
-              }),
-            ),
+      const result = await withRepoLock(repo, () =>
+        unlessUnsavedKept(flags.force === true, (force) =>
+          Promise.resolve(
+            checkout(repo, targets, {
+              cwd: ctx.cwd,
+              force,
+              relink: flags.relink === true,
+              allowMissing: flags.allowMissing === true,
+            }),
           ),
-        )
-        .finally(() => bar.finish());
+        ),
+      ).finally(() => bar.finish());
       if (flags.summary === true) {
         ctx.ui.out(
           summarizeChanges({

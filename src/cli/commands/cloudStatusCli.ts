@@ -1,6 +1,7 @@
 import type { Repo } from '../../core/6-repo/repo.js';
 import type { CommandContext } from '../context.js';
 import { transferOptions, type TransferFlags } from './transferFlags.js';
+import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 interface CloudFlags extends TransferFlags {
   json?: boolean;
@@ -14,7 +15,9 @@ export async function runCloudStatus(
   flags: CloudFlags,
 ): Promise<void> {
   const { cloudStatus } = await import('../../core/9-ops/remote/cloudStatus.js');
-  const result = await repo.withLock(() => cloudStatus(repo, transferOptions(ctx, targets, flags)));
+  const result = await withRepoLock(repo, () =>
+    cloudStatus(repo, transferOptions(ctx, targets, flags)),
+  );
   const changed = Object.keys(result.status).length > 0;
   if (ctx.global.quiet === true) {
     process.exitCode = changed ? 1 : 0;

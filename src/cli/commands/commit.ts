@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { contextOf, gitHint, openRepo } from '../context.js';
+import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 export function registerCommit(program: Command): void {
   program
@@ -13,9 +14,9 @@ export function registerCommit(program: Command): void {
       const { commit } = await import('../../core/9-ops/data/commit.js');
       const { fileProgress } = await import('../progress.js');
       const bar = fileProgress(repo, 'Committing', ctx.ui.isTTY);
-      const { files } = await repo
-        .withLock(() => commit(repo, targets, { cwd: ctx.cwd, force: flags.force === true }))
-        .finally(() => bar.finish());
+      const { files } = await withRepoLock(repo, () =>
+        commit(repo, targets, { cwd: ctx.cwd, force: flags.force === true }),
+      ).finally(() => bar.finish());
       await gitHint(ctx, repo, files);
     });
 }

@@ -29,10 +29,8 @@ export function registerDemo(program: Command): void {
       const { runDemo, serveUi } = await import('../../demo/runDemo.js');
       // The demo asks this very program which commands it has, so that a missing one is named
       // before anything is created.
-      const { buildProgram } = await import('../program.js');
-      const cli = buildProgram();
       const hasCommand = (path: string[]): boolean => {
-        let scope: Command | undefined = cli;
+        let scope: Command | undefined = program;
         for (const word of path) {
           scope = scope?.commands.find((c) => c.name() === word || c.aliases().includes(word));
         }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { contextOf, gitHint, openRepo } from '../context.js';
+import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 function registerOne(program: Command, name: 'freeze' | 'unfreeze'): void {
   program
@@ -14,7 +15,9 @@ function registerOne(program: Command, name: 'freeze' | 'unfreeze'): void {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
       const { setFrozen } = await import('../../core/9-ops/pipeline/freeze.js');
-      const files = await repo.withLock(() => setFrozen(repo, targets, ctx.cwd, name === 'freeze'));
+      const files = await withRepoLock(repo, () =>
+        setFrozen(repo, targets, ctx.cwd, name === 'freeze'),
+      );
       await gitHint(ctx, repo, files);
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { FsckKind, FsckProblem, FsckReport } from '../../core/9-ops/data/fsck.js';
 import { contextOf, openRepo } from '../context.js';
+import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 interface FsckFlags {
   remote?: string;
@@ -33,7 +34,7 @@ export function registerFsck(program: Command): void {
           ...(Number.isInteger(jobs) && jobs > 0 ? { jobs } : {}),
         });
       // Only a repair writes: a check may run beside other commands.
-      const report = flags.repair === true ? await repo.withLock(run) : await run();
+      const report = flags.repair === true ? await withRepoLock(repo, run) : await run();
       const unresolved = report.problems.filter((p) => p.repaired === undefined);
       if (unresolved.length > 0) process.exitCode = 1;
       if (flags.json === true) {

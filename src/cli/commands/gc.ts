@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { contextOf, openRepo } from '../context.js';
+import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 interface GcFlags {
   workspace?: boolean;
@@ -42,7 +43,8 @@ export function registerGc(program: Command): void {
         );
         if (!ok) return;
       }
-      const result = await repo.withLock(
+      const result = await withRepoLock(
+        repo,
         async () => {
           const extra = await usedAtRevisions(repo, {
             allBranches: flags.allBranches === true,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { contextOf, gitHint, openRepo } from '../context.js';
+import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 interface ImportFlags {
   out?: string;
@@ -32,7 +33,7 @@ export function registerImport(program: Command): void {
         const target = flags.out ?? (path.replace(/\/+$/, '').split('/').pop() || path);
         ctx.ui.out(`Importing '${path} (${maskUrl(url)})' -> '${target}'`);
       }
-      const result = await repo.withLock(() =>
+      const result = await withRepoLock(repo, () =>
         importRepo(repo, url, path, {
           cwd: ctx.cwd,
           ...(flags.out === undefined ? {} : { out: flags.out }),

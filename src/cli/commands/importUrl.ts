@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { SluiceError } from '../../core/1-base/errors.js';
 import { contextOf, gitHint, openRepo } from '../context.js';
+import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 interface ImportUrlFlags {
   exec: boolean;
@@ -49,7 +50,7 @@ export function registerImportUrl(program: Command): void {
           const target = out ?? url.replace(/\/+$/, '').split('/').pop() ?? url;
           ctx.ui.out(`Importing '${shown}' -> '${target}'`);
         }
-        const result = await repo.withLock(() =>
+        const result = await withRepoLock(repo, () =>
           importUrl(repo, url, {
             cwd: ctx.cwd,
             ...(out === undefined ? {} : { out }),

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { contextOf, gitHint, openRepo } from '../context.js';
 import { printRevisionDiff, reportErrors } from './revisionDiffOutput.js';
+import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 interface ShowFlags {
   allBranches?: boolean;
@@ -140,7 +141,7 @@ export function registerMetrics(program: Command): void {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
       const { modifyMetric } = await import('../../core/9-ops/metrics/metricsModify.js');
-      const file = await repo.withLock(() =>
+      const file = await withRepoLock(repo, () =>
         modifyMetric(repo, path, ctx.cwd, {
           ...(flags.type === undefined ? {} : { type: flags.type }),
           ...(flags.xpath === undefined ? {} : { xpath: flags.xpath }),

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { contextOf, gitHint, openRepo } from '../context.js';
+import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 export function registerMove(program: Command): void {
   program
@@ -12,7 +13,7 @@ export function registerMove(program: Command): void {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
       const { move } = await import('../../core/9-ops/data/move.js');
-      const files = await repo.withLock(() => move(repo, src, dst, ctx.cwd));
+      const files = await withRepoLock(repo, () => move(repo, src, dst, ctx.cwd));
       await gitHint(ctx, repo, files);
     });
 }

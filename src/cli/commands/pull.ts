@@ -7,6 +7,7 @@ import {
   transferOptions,
   type TransferFlags,
 } from './transferFlags.js';
+import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 interface PullFlags extends TransferFlags {
   force?: boolean;
@@ -29,18 +30,16 @@ export function registerPull(program: Command): void {
       const { renderCheckoutLines, summarizeChanges } = await import('../render/statusText.js');
       const bar = progressFor(ctx, 'Fetching');
       const { unlessUnsavedKept } = await import('../prompt.js');
-      const result = await repo
-        .withLock(() =>
-          unlessUnsavedKept(flags.force === true, (force) =>
-            pull(repo, {
-              ...transferOptions(ctx, targets, flags),
-              progress: bar.progress,
-              force,
-              allowMissing: flags.allowMissing === true,
-            }),
-          ),
-        )
-        .finally(bar.finish);
+      const result = await withRepoLock(repo, () =>
+        unlessUnsavedKept(flags.force === true, (force) =>
+          pull(repo, {
+            ...transferOptions(ctx, targets, flags),
+            progress: bar.progress,
+            force,
+            allowMissing: flags.allowMissing === true,
+          }),
+        ),
+      ).finally(bar.finish);
       const { fetched, checkout, counts } = result;
       const problem = reportProblems(ctx, fetched, {
         action: 'pull',

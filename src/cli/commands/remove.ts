@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { contextOf, gitHint, openRepo } from '../context.js';
+import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 export function registerRemove(program: Command): void {
   program
@@ -17,7 +18,7 @@ export function registerRemove(program: Command): void {
         const repo = await openRepo(ctx, command);
         const { remove } = await import('../../core/9-ops/data/remove.js');
         const { unlessUnsavedKept } = await import('../prompt.js');
-        await repo.withLock(() =>
+        await withRepoLock(repo, () =>
           unlessUnsavedKept(flags.force === true, (force) =>
             remove(repo, targets, { cwd: ctx.cwd, outs: flags.outs === true, force }),
           ),

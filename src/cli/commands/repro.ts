@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { contextOf, gitHint, openRepo } from '../context.js';
+import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 interface ReproFlags {
   force?: boolean;
@@ -68,7 +69,7 @@ export function registerRepro(program: Command): void {
         // Like DVC's --pull: bring what is missing locally (data and run-cache entries) from the
         // remote first; objects the remote lacks are reported and the stages then run.
         const { pull } = await import('../../core/9-ops/remote/pull.js');
-        const pulled = await repo.withLock(() =>
+        const pulled = await withRepoLock(repo, () =>
           pull(repo, {
             cwd: ctx.cwd,
             targets: resolvedTargets,

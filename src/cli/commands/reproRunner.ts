@@ -2,6 +2,7 @@ import type { Repo } from '../../core/6-repo/repo.js';
 import { repro, type ReproOptions } from '../../core/9-ops/pipeline/repro.js';
 import { ReproStateFile } from '../../core/9-ops/pipeline/reproState.js';
 import type { CommandContext } from '../context.js';
+import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 /**
  * Runs `repro` with the CLI's printing: DVC's messages on stdout, a failing stage as one error
@@ -13,7 +14,7 @@ export async function reproStages(
   options: Omit<ReproOptions, 'cwd' | 'events'>,
 ): Promise<string[]> {
   const live = new ReproStateFile(repo);
-  const result = await repo.withLock(() =>
+  const result = await withRepoLock(repo, () =>
     repro(repo, {
       ...options,
       cwd: ctx.cwd,

@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { contextOf, gitHint, openRepo } from '../context.js';
 import { addStageOptions, joinCommand, outputsFromFlags, type StageFlags } from './stageOptions.js';
+import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 interface RunFlags extends StageFlags {
   name?: string;
@@ -63,7 +64,7 @@ export function registerRun(program: Command): void {
       const name = flags.name;
       const yaml = repo.rel('dvc.yaml', ctx.cwd);
       restore = snapshot(yaml);
-      const result = await repo.withLock(() => addPipelineStage(repo, name, spec, ctx.cwd));
+      const result = await withRepoLock(repo, () => addPipelineStage(repo, name, spec, ctx.cwd));
       if (result.created) ctx.ui.info(`Creating '${result.file}'`);
       ctx.ui.info(
         `${result.modified ? 'Modifying' : 'Adding'} stage '${name}' in '${result.file}'`,
@@ -72,7 +73,9 @@ export function registerRun(program: Command): void {
       files.push(result.file);
     } else {
       restore = snapshot(singleStageFilePath(repo, flags.file, spec.outs, ctx.cwd));
-      const file = await repo.withLock(() => writeSingleStageFile(repo, flags.file, spec, ctx.cwd));
+      const file = await withRepoLock(repo, () =>
+        writeSingleStageFile(repo, flags.file, spec, ctx.cwd),
+      );
       target = repo.abs(file);
       files.push(file);
     }

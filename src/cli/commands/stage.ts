@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { contextOf, gitHint, openRepo } from '../context.js';
 import { addStageOptions, joinCommand, outputsFromFlags, type StageFlags } from './stageOptions.js';
+import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 export function registerStage(program: Command): void {
   const stage = program
@@ -27,7 +28,7 @@ export function registerStage(program: Command): void {
       const repo = await openRepo(ctx, command);
       const { addPipelineStage, parseParamsOption } =
         await import('../../core/9-ops/pipeline/stageAdd.js');
-      const result = await repo.withLock(() =>
+      const result = await withRepoLock(repo, () =>
         addPipelineStage(
           repo,
           flags.name,
@@ -105,7 +106,7 @@ export function registerStage(program: Command): void {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
       const { migrateSingleStageFiles } = await import('../../core/9-ops/pipeline/migrate.js');
-      const result = await repo.withLock(() => migrateSingleStageFiles(repo, files, ctx.cwd));
+      const result = await withRepoLock(repo, () => migrateSingleStageFiles(repo, files, ctx.cwd));
       for (const m of result.migrated)
         ctx.ui.info(`Migrated '${m.from}' to stage '${m.stage}' in '${m.file}'`);
       if (result.migrated.length === 0) ctx.ui.info('Nothing to migrate.');

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { contextOf, openRepo } from '../context.js';
+import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 interface StatusFlags {
   quiet?: boolean;
@@ -51,17 +52,16 @@ export function registerStatus(program: Command): void {
       }
       const [{ StageIndex, stagesForTargets }, { repoStatus }, { fileProgress }] = await modules;
       const bar = fileProgress(repo, 'Hashing', ctx.ui.isTTY);
-      const result = await repo
-        .withLock(
-          () => {
-            const index = StageIndex.load(repo);
-            const cwdRel = repo.rel(ctx.cwd);
-            const stages = stagesForTargets(index, targets, cwdRel);
-            return Promise.resolve({ stages, status: repoStatus(repo, index, stages, cwdRel) });
-          },
-          { sweep: 'records' },
-        )
-        .finally(() => bar.finish());
+      const result = await withRepoLock(
+        repo,
+        () => {
+          const index = StageIndex.load(repo);
+          const cwdRel = repo.rel(ctx.cwd);
+          const stages = stagesForTargets(index, targets, cwdRel);
+          return Promise.resolve({ stages, status: repoStatus(repo, index, stages, cwdRel) });
+        },
+        { sweep: 'records' },
+      ).finally(() => bar.finish());
       const changed = Object.keys(result.status).length > 0;
       if (ctx.global.quiet === true) {
         process.exitCode = changed ? 1 : 0;

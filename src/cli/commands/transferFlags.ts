@@ -5,6 +5,7 @@ import type { Repo } from '../../core/6-repo/repo.js';
 import type { ObjectProblem } from '../../core/9-ops/remote/sync.js';
 import { contextOf, openRepo, type CommandContext } from '../context.js';
 import { ProgressBar } from '../progress.js';
+import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 export interface TransferFlags {
   remote?: string;
@@ -153,11 +154,9 @@ export async function runTransfer(
   const transfer = await how.transfer();
   const { summarizeChanges } = await import('../render/statusText.js');
   const bar = progressFor(ctx, how.label);
-  const report = await repo
-    .withLock(() =>
-      transfer(repo, { ...transferOptions(ctx, targets, flags), progress: bar.progress }),
-    )
-    .finally(bar.finish);
+  const report = await withRepoLock(repo, () =>
+    transfer(repo, { ...transferOptions(ctx, targets, flags), progress: bar.progress }),
+  ).finally(bar.finish);
   const problem = reportProblems(ctx, report, { action: how.action });
   // Beside a failure, nothing is up to date: only what did move is counted.
   const summary = summarizeChanges(

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { contextOf, openRepo } from '../context.js';
+import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 export function registerUnprotect(program: Command): void {
   program
@@ -10,7 +11,7 @@ export function registerUnprotect(program: Command): void {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
       const { unprotectPath } = await import('../../core/9-ops/data/unprotect.js');
-      await repo.withLock(() => {
+      await withRepoLock(repo, () => {
         for (const target of targets) unprotectPath(repo, repo.rel(target, ctx.cwd));
         return Promise.resolve();
       });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { contextOf, gitHint, openRepo } from '../context.js';
+import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 interface UpdateFlags {
   download: boolean;
@@ -20,7 +21,7 @@ export function registerUpdate(program: Command): void {
       const repo = await openRepo(ctx, command);
       const { updateImportUrl } = await import('../../core/9-ops/imports/importUrl.js');
       const jobs = flags.jobs === undefined ? undefined : Number(flags.jobs);
-      const changed = await repo.withLock(async () => {
+      const changed = await withRepoLock(repo, async () => {
         const files: string[] = [];
         for (const target of targets) {
           const rel = repo.rel(target.endsWith('.dvc') ? target : `${target}.dvc`, ctx.cwd);

@@ -8,12 +8,11 @@ import { ObjectStore } from '../3-objects/objectStore.js';
 import { Config } from './config.js';
 import { SluiceError } from '../1-base/errors.js';
 import { GuardedWorkspace } from '../5-workspace/guardedWorkspace.js';
-import { addReclaimed, nothingReclaimed, type Reclaimed } from '../2-fs/tempFiles.js';
+import { nothingReclaimed, type Reclaimed } from '../2-fs/tempFiles.js';
 import { Git } from './git.js';
 import { DvcIgnore } from '../5-workspace/dvcIgnore.js';
 import { SHARED_STAMP_MIN_FILES, startStampHelper } from '../5-workspace/folderStamp.js';
 import type { HashContext } from '../5-workspace/hashPath.js';
-import type { SweepOptions } from './tempSweep.js';
 import { DEFAULT_LOCK_WAIT_SECONDS, LOCK_TOKEN_ENV, RepoLock } from './repoLock.js';
 
 import { DVC_DIR, findRoot, hashCacheFile, repoLockFile } from '../2-fs/repoPaths.js';
@@ -45,7 +44,7 @@ export class Repo {
   readonly workspace: GuardedWorkspace;
   private readonly lockFile: RepoLock;
   private linkerInstance: Linker | undefined;
-  /** What the sweeps of `withLock` removed: temporary files left by killed commands. */
+  /** What the sweeps of `withRepoLock` removed: temporary files left by killed commands. */
   readonly reclaimed: Reclaimed = nothingReclaimed();
   /** Told of every file hashed, cached or checked out, with its size (for progress bars). */
   onFileDone: ((files: number, bytes: number) => void) | undefined;
@@ -108,30 +107,20 @@ export class Repo {
   }
 
   /**
-   * Runs `fn` holding the repo lock, then saves the hash cache. First, the temporary files of
-   * killed commands are removed (see tempSweep.ts; `sweep` says how far to look).
-   * Meanwhile the folders this command makes temporary files in are recorded.
+   * Takes the repo lock, waiting for another process that holds it (see `OpenOptions`). Use
+   * `withRepoLock` (src/core/9-ops/withRepoLock.ts), which also sweeps and saves; this is its
+   * primitive.
    */
-  async withLock<T>(
-    fn: () => Promise<T>,
-    options: { sweep?: SweepOptions['scope'] } = {},
-  ): Promise<T> {
+  async acquireLock(): Promise<void> {
     await this.lockFile.acquire({
       waitSeconds: this.options.waitSeconds ?? DEFAULT_LOCK_WAIT_SECONDS,
       command: this.options.command ?? 'sluice',
     });
-    const sweep = await import('./tempSweep.js');
-    try {
-      const reclaimed = sweep.sweepDeadTemps(this, { scope: options.sweep ?? 'changed' });
-      addReclaimed(this.reclaimed, reclaimed);
-      sweep.startTempRecord(this);
-      const result = await fn();
-      this.saveState();
-      return result;
-    } finally {
-      sweep.endTempRecord();
-      this.lockFile.release();
-    }
+  }
+
+  /** Gives the repo lock back (the other half of `acquireLock`). */
+  releaseLock(): void {
+    this.lockFile.release();
   }
 
   /**

@@ -82,3 +82,16 @@ export function canonicalizeEntry(entry: EntryObject): void {
   for (const key of CANONICAL_HEAD) if (key in saved) entry[key] = saved[key];
   for (const [key, value] of Object.entries(saved)) if (!(key in entry)) entry[key] = value;
 }
+
+/** The `outs` entry of an import's `.dvc` file: just the path until the data is there. */
+export function importedOutEntry(
+  path: string,
+  out: { hash: string; size: number; nfiles?: number | undefined } | undefined,
+): EntryObject {
+  if (out === undefined) return { hash: 'md5', path };
+  const entry: EntryObject = { md5: out.hash, size: out.size };
+  if (out.nfiles !== undefined) entry.nfiles = out.nfiles;
+  entry.hash = 'md5';
+  entry.path = path;
+  return entry;
+}

@@ -13,7 +13,7 @@ import { SluiceError } from '../../1-base/errors.js';
 import { tempNameFor } from '../../2-fs/atomicWrite.js';
 import { Repo } from '../../6-repo/repo.js';
 import { computeStageMd5, saveDvcFile } from '../../7-metafiles/dvcFile.js';
-import type { EntryObject } from '../../7-metafiles/entries.js';
+import { importedOutEntry, type EntryObject } from '../../7-metafiles/entries.js';
 import type { Dependency, Stage } from '../../7-metafiles/stage.js';
 import { StageIndex, stagesForTargets } from '../../7-metafiles/stageIndex.js';
 import { checkout } from '../data/checkout.js';
@@ -26,7 +26,6 @@ import {
   type Materialized,
 } from './externalRepo.js';
 import { ignoreOutputs } from '../data/ignoreOutputs.js';
-import { importedOutEntry } from './importUrl.js';
 import { repoInfoOf, stringField } from '../pipeline/repoDependency.js';
 
 /** `sluice import` / `sluice get` / `sluice update` of data that lives in another git repo. */

@@ -16,7 +16,7 @@ import { parseYamlFile } from '../../7-metafiles/yamlFormat.js';
 import type { Repo } from '../../6-repo/repo.js';
 import { openStorage, schemeOf } from '../../4-storage/registry.js';
 import { computeStageMd5, saveDvcFile } from '../../7-metafiles/dvcFile.js';
-import type { EntryObject } from '../../7-metafiles/entries.js';
+import { importedOutEntry, type EntryObject } from '../../7-metafiles/entries.js';
 import { hashPath, type PathHash } from '../../5-workspace/hashPath.js';
 import { checkout } from '../data/checkout.js';
 import { assertImportTarget, assertNothingUnsaved } from '../data/outputState.js';
@@ -322,19 +322,6 @@ async function sourceState(
   throw new SluiceError('BAD_ARGUMENTS', `import-url does not support ${scheme}:// yet`, {
     hint: 'supported: local paths, http(s)://, s3://, azure://, gs://, ssh://',
   });
-}
-
-/** The `outs` entry of an import's `.dvc` file: just the path until the data is there. */
-export function importedOutEntry(
-  path: string,
-  out: { hash: string; size: number; nfiles?: number | undefined } | undefined,
-): EntryObject {
-  if (out === undefined) return { hash: 'md5', path };
-  const entry: EntryObject = { md5: out.hash, size: out.size };
-  if (out.nfiles !== undefined) entry.nfiles = out.nfiles;
-  entry.hash = 'md5';
-  entry.path = path;
-  return entry;
 }
 
 /** `sluice import-url URL [OUT]`: a frozen single-stage `.dvc` file with the URL as its dep. */

@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { errnoCode } from '../../1-base/errors.js';
+import { paramsDepStatus, parseParamsFile } from '../../7-metafiles/paramsFile.js';
 import type { Repo } from '../../6-repo/repo.js';
 import { computeStageMd5, type DvcFile } from '../../7-metafiles/dvcFile.js';
 import type { Dependency, Stage } from '../../7-metafiles/stage.js';
 import type { StageIndex } from '../../7-metafiles/stageIndex.js';
 import { hashPath } from '../../5-workspace/hashPath.js';
 import { hashNameFor, outputStatus } from '../data/outputState.js';
-import { paramsStatus } from './paramsStatus.js';
 import { repoDependencyName, repoDependencyStatus } from './repoDependency.js';
 
 export type ChangeWord = 'deleted' | 'modified' | 'new' | 'not in cache' | 'update available';
@@ -137,4 +139,22 @@ export function repoStatus(
     if (items.length > 0) result[stage.address(cwdRel)] = items;
   }
   return result;
+}
+
+/** Params dependency status (doc 3.5): per-key new/deleted/modified, or the whole file's. */
+export function paramsStatus(
+  repo: Repo,
+  dep: Dependency,
+): ChangeWord | Record<string, ChangeWord> | undefined {
+  if (dep.params === undefined || dep.repoPath === undefined) return undefined;
+  let tree: Record<string, unknown> | undefined;
+  try {
+    tree = parseParamsFile(dep.repoPath, readFileSync(repo.abs(dep.repoPath), 'utf8'));
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOENT') throw error;
+    tree = undefined;
+  }
+  const status = paramsDepStatus(dep.params.recorded, tree, dep.params.keys);
+  if (typeof status === 'string') return status;
+  return Object.keys(status).length === 0 ? undefined : status;
 }

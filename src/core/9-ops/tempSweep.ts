@@ -19,7 +19,7 @@ import {
   type Reclaimed,
 } from '../2-fs/tempFiles.js';
 import { StageIndex } from '../7-metafiles/stageIndex.js';
-import type { Repo } from './repo.js';
+import type { Repo } from '../6-repo/repo.js';
 
 /** Where commands record the folders they write temporary files into (see tempFiles.ts). */
 export function tempRecordsDir(repo: Repo): string {
