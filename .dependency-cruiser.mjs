@@ -3,7 +3,17 @@
 // and never the CLI, the page server or the demo above the core. No cycles anywhere. There is no exceptions
 // list: a rule that needs one is a design to fix.
 
-const LAYERS = ['1-base', '2-fs', '3-objects', '4-storage', '5-workspace', '6-repo', '7-metafiles', '8-revisions', '9-ops'];
+const LAYERS = [
+  '1-base',
+  '2-fs',
+  '3-objects',
+  '4-storage',
+  '5-workspace',
+  '6-repo',
+  '7-metafiles',
+  '8-revisions',
+  '9-ops',
+];
 
 /** One rule per layer: nothing in it may import a layer above it. */
 const upwardRules = LAYERS.slice(0, -1).map((layer, i) => ({
@@ -26,28 +36,32 @@ export default {
     ...upwardRules,
     {
       name: 'core-layers-import-the-api',
-      comment: 'src/core/index.ts and sluiceRepo.ts are the public API on top of the layers: layers never import them.',
+      comment:
+        'src/core/index.ts and sluiceRepo.ts are the public API on top of the layers: layers never import them.',
       severity: 'error',
       from: { path: '^src/core/[1-9]-' },
       to: { path: '^src/core/(index|sluiceRepo)\\.ts$' },
     },
     {
       name: 'core-imports-an-app',
-      comment: 'The core is a library: it never imports the CLI, the page server, the demo or the page.',
+      comment:
+        'The core is a library: it never imports the CLI, the page server, the demo or the page.',
       severity: 'error',
       from: { path: '^src/core/' },
       to: { path: '^(src/(cli|ui-server|demo)|web)/' },
     },
     {
       name: 'page-server-imports-the-cli',
-      comment: 'The page server sits beside the CLI, on the core: the CLI starts it, not the other way round.',
+      comment:
+        'The page server sits beside the CLI, on the core: the CLI starts it, not the other way round.',
       severity: 'error',
       from: { path: '^src/ui-server/' },
       to: { path: '^src/(cli|demo)/' },
     },
     {
       name: 'page-imports-node-code',
-      comment: 'The page (web/src) runs in the browser: it may share only the JSON types of src/ui-server/types.ts.',
+      comment:
+        'The page (web/src) runs in the browser: it may share only the JSON types of src/ui-server/types.ts.',
       severity: 'error',
       from: { path: '^web/src/' },
       to: { path: '^src/', pathNot: '^src/ui-server/types\\.ts$' },

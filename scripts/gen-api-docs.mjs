@@ -37,6 +37,9 @@ export function renderApiMarkdown() {
     const name = exported.getName();
     if (ts.isFunctionDeclaration(declaration)) {
       sections.function.push(renderFunction(checker, name, target, declaration, doc));
+    } else if (ts.isClassDeclaration(declaration) && name !== target.getName()) {
+      // A second name for a class: one line, not its members again.
+      sections.class.push([`### ${name}`, '', oneParagraph(doc)].join('\n'));
     } else if (ts.isClassDeclaration(declaration)) {
       sections.class.push(renderClass(checker, name, target, doc));
     } else if (ts.isInterfaceDeclaration(declaration)) {

@@ -26,6 +26,9 @@ export {
   type StatusResult,
 } from './sluiceRepo.js';
 
+/** {@link SluiceRepo} by its short name: `import { Repo } from 'sluice'; await Repo.open(dir)`. */
+export { SluiceRepo as Repo } from './sluiceRepo.js';
+
 /**
  * The error every operation throws for a user's mistake or a failed step: `code` says which,
  * `message` is one line, `hint` (when set) says how to fix it.

@@ -218,8 +218,8 @@ export class SluiceRepo {
     this.repo = repo;
   }
 
-  /** @internal Use {@link openRepo} or {@link initRepo}. */
-  static async open(path: string, options: OpenRepoOptions): Promise<SluiceRepo> {
+  /** Opens the repository that holds `path`: the same as {@link openRepo}. */
+  static async open(path: string, options: OpenRepoOptions = {}): Promise<SluiceRepo> {
     return new SluiceRepo(await openCoreRepo(path, options), options);
   }
 

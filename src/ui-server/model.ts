@@ -1,12 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { loadDvcYaml, type StageDefinition } from '../core/7-metafiles/dvcYaml.js';
 import { parseYamlFile } from '../core/7-metafiles/yamlFormat.js';
 import { collectMetrics } from '../core/9-ops/metrics/collectMetrics.js';
 import { flattenMetrics } from '../core/7-metafiles/metricsFile.js';
-import { revisionNamed } from '../core/8-revisions/revision.js';
+import { CommitRevision, revisionNamed, type Revision } from '../core/8-revisions/revision.js';
+import { isMapping } from '../core/1-base/mapping.js';
+import { folderOf as dirOf, joinRepoPath as joinRel } from '../core/7-metafiles/metafilePaths.js';
 import type { Repo } from '../core/6-repo/repo.js';
-import { isDvcFileName, isUrl } from '../core/7-metafiles/dvcFile.js';
+import { isUrl } from '../core/7-metafiles/dvcFile.js';
 import { readRecordedState, type EntryObject } from '../core/7-metafiles/entries.js';
 import type { RecordedState } from '../core/7-metafiles/stage.js';
 import type { GraphEdge, GraphNode, GraphPayload, Location, NodeStatus } from './types.js';
@@ -16,117 +17,6 @@ import type { GraphEdge, GraphNode, GraphPayload, Location, NodeStatus } from '.
  * `dvc dag`'s stage graph), read from the metafiles of the workspace or of a git revision,
  * never by checking anything out.
  */
-
-function isMapping(value: unknown): value is EntryObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function joinRel(dir: string, path: string): string {
-  const joined = posix.normalize(dir === '' ? path : `${dir}/${path}`).replace(/\/$/, '');
-  return joined === '.' ? '' : joined;
-}
-
-function dirOf(path: string): string {
-  const d = posix.dirname(path);
-  return d === '.' ? '' : d;
-}
-
-/** What the graph needs from a revision. */
-interface Source {
-  rev: string;
-  sha?: string;
-  isWorkspace: boolean;
-  metafiles(): Promise<string[]>;
-  read(path: string): Promise<Buffer | null>;
-  /** Files git tracks at this revision (repo-relative). */
-  gitFiles(): Promise<Set<string>>;
-}
-
-async function gitPrefix(repo: Repo): Promise<string> {
-  const git = repo.git;
-  if (git === null) return '';
-  const rel = posix.relative(git.root.split('\\').join('/'), repo.root.split('\\').join('/'));
-  return Promise.resolve(rel);
-}
-
-function stripPrefix(prefix: string, path: string): string | null {
-  if (prefix === '') return path;
-  return path.startsWith(`${prefix}/`) ? path.slice(prefix.length + 1) : null;
-}
-
-function isMetafile(path: string): boolean {
-  if (path.startsWith('.dvc/') || path.startsWith('.git/')) return false;
-  return posix.basename(path) === 'dvc.yaml' || isDvcFileName(posix.basename(path));
-}
-
-function sortTopDown(files: string[]): string[] {
-  return files.sort((a, b) => {
-    const da = a.split('/').length;
-    const db = b.split('/').length;
-    return da !== db ? da - db : a < b ? -1 : a > b ? 1 : 0;
-  });
-}
-
-async function workspaceSource(repo: Repo): Promise<Source> {
-  const { StageIndex } = await import('../core/7-metafiles/stageIndex.js');
-  return {
-    rev: 'workspace',
-    isWorkspace: true,
-    metafiles: () => {
-      const index = StageIndex.load(repo);
-      return Promise.resolve(
-        sortTopDown([...index.pipelineFiles.keys(), ...index.dvcFiles.keys()]),
-      );
-    },
-    read: (path) => {
-      try {
-        return Promise.resolve(readFileSync(repo.abs(path)));
-      } catch {
-        return Promise.resolve(null);
-      }
-    },
-    gitFiles: async () => {
-      const git = repo.git;
-      if (git === null) return new Set();
-      const prefix = await gitPrefix(repo);
-      const { stdout } = await git.run(['ls-files', '-z', '--cached', '--full-name']);
-      const files = new Set<string>();
-      for (const raw of stdout.toString('utf8').split('\0')) {
-        const rel = raw === '' ? null : stripPrefix(prefix, raw);
-        if (rel !== null) files.add(rel);
-      }
-      return files;
-    },
-  };
-}
-
-async function commitSource(repo: Repo, rev: string): Promise<Source> {
-  const git = repo.git;
-  if (git === null) throw new Error('not a git repository: only the workspace can be shown');
-  const sha = await git.resolveRev(rev);
-  const prefix = await gitPrefix(repo);
-  const tree = (await git.lsTree(sha, prefix === '' ? undefined : prefix))
-    .filter((e) => e.type === 'blob')
-    .flatMap((e) => {
-      const rel = stripPrefix(prefix, e.path);
-      return rel === null ? [] : [rel];
-    });
-  const files = new Set(tree);
-  return {
-    rev,
-    sha,
-    isWorkspace: false,
-    metafiles: () => Promise.resolve(sortTopDown(tree.filter(isMetafile))),
-    read: async (path) => {
-      if (!files.has(path)) return null;
-      const [blob] = await git.readBlobs([
-        { rev: sha, path: prefix === '' ? path : `${prefix}/${path}` },
-      ]);
-      return blob ?? null;
-    },
-    gitFiles: () => Promise.resolve(files),
-  };
-}
 
 /** A stage as the graph sees it, from a dvc.yaml + dvc.lock or a `.dvc` file. */
 interface RawStage {
@@ -164,12 +54,12 @@ function lockEntries(list: unknown): Map<string, EntryObject> {
   return byPath;
 }
 
-async function readStages(source: Source, errors: string[]): Promise<RawStage[]> {
+async function readStages(source: Revision, errors: string[]): Promise<RawStage[]> {
   const files = await source.metafiles();
   const stages: RawStage[] = [];
   const texts = new Map<string, string | undefined>();
   const load = async (path: string): Promise<string | undefined> => {
-    if (!texts.has(path)) texts.set(path, (await source.read(path))?.toString('utf8'));
+    if (!texts.has(path)) texts.set(path, (await source.readFile(path))?.toString('utf8'));
     return texts.get(path);
   };
   for (const file of files) {
@@ -335,10 +225,10 @@ export async function buildGraph(
   rev = 'workspace',
   options: BuildOptions = {},
 ): Promise<GraphPayload> {
-  const source = rev === 'workspace' ? await workspaceSource(repo) : await commitSource(repo, rev);
+  const source = await revisionNamed(repo, rev);
   const errors: string[] = [];
   const stages = await readStages(source, errors);
-  const gitFiles = await source.gitFiles();
+  const gitFiles = await source.trackedFiles();
   const nodes = new Map<string, GraphNode>();
   const edges = new Map<string, GraphEdge>();
   const addEdge = (source: string, target: string): void => {
@@ -481,14 +371,14 @@ export async function buildGraph(
   }
 
   const payload: GraphPayload = {
-    rev: source.rev,
+    rev: source.name,
     nodes: [...nodes.values()],
     edges: [...edges.values()],
     hasStatus: source.isWorkspace,
     errors,
   };
-  if (source.sha !== undefined) payload.sha = source.sha;
-  if (options.metrics !== false) await addMetricValues(repo, source, payload);
+  if (source instanceof CommitRevision) payload.sha = source.sha;
+  if (options.metrics !== false) await addMetricValues(source, payload);
   if (source.isWorkspace) await addStatus(repo, payload, errors);
   return payload;
 }
@@ -508,12 +398,11 @@ export function scalar(value: unknown): string | number | boolean | null {
   return JSON.stringify(value) ?? null;
 }
 
-async function addMetricValues(repo: Repo, source: Source, payload: GraphPayload): Promise<void> {
+async function addMetricValues(source: Revision, payload: GraphPayload): Promise<void> {
   const metricNodes = payload.nodes.filter((n) => n.kind === 'metric');
   if (metricNodes.length === 0) return;
   try {
-    const rev = await revisionNamed(repo, source.sha ?? 'workspace');
-    const result = await collectMetrics(rev, {});
+    const result = await collectMetrics(source, {});
     for (const node of metricNodes) {
       const file = node.path === undefined ? undefined : result.data?.[node.path];
       if (file?.error !== undefined) node.metricError = file.error.msg;

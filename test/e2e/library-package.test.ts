@@ -17,12 +17,13 @@ const SCRIPT = `
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initRepo, openRepo, SluiceError } from 'sluice';
+import { initRepo, openRepo, Repo, SluiceError } from 'sluice';
 
 const [dir, remote] = process.argv.slice(2);
 execFileSync('git', ['init', '-q'], { cwd: dir });
 await initRepo(dir);
 const repo = await openRepo(dir);
+const sameRoot = (await Repo.open(join(dir, '.dvc'))).root === repo.root;
 writeFileSync(join(dir, 'data.txt'), 'one\\ntwo\\nthree\\n');
 mkdirSync(join(dir, 'images'));
 for (const name of ['a.png', 'b.png', 'c.png']) writeFileSync(join(dir, 'images', name), name);
@@ -68,7 +69,7 @@ try {
   error = { isSluiceError: caught instanceof SluiceError, code: caught.code };
 }
 console.log(JSON.stringify({
-  root: repo.root === dir, added, phases, filesSeen, before, messages, states, output,
+  root: repo.root === dir, sameRoot, added, phases, filesSeen, before, messages, states, output,
   reproduced, after, metrics, pushed: { ...pushed, total }, error,
 }));
 `;
@@ -198,6 +199,7 @@ describe('the npm package, installed and used as a library', () => {
 
   it('adds a file, with progress', () => {
     expect(result.root).toBe(true);
+    expect(result.sameRoot).toBe(true);
     expect(result.added).toEqual({
       dvcFiles: ['data.txt.dvc', 'images.dvc'],
       gitFiles: ['data.txt.dvc', 'images.dvc', '.gitignore'],

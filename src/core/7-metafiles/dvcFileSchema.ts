@@ -3,9 +3,9 @@
  * (`LOCK_FILE_STAGE_SCHEMA`). Validation coerces hash fields in place exactly like DVC's voluptuous
  * schema: an int becomes a string, `md5`/`checksum` are lower-cased, an empty string becomes null.
  */
+import { isMapping } from '../1-base/mapping.js';
 import type * as YAML from 'yaml';
 import { DvcFileError } from '../1-base/errors.js';
-import { PyFloat } from '../1-base/pyjson.js';
 import { pathPosition } from './yamlFormat.js';
 
 export type Path = Array<string | number>;
@@ -111,10 +111,6 @@ const typeNames: Record<string, string> = {
   dict: 'dict',
   list: 'list',
 };
-
-function isMapping(v: unknown): v is Record<string, unknown> {
-  return v != null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof PyFloat);
-}
 
 function expected(kind: string): Check {
   return (v, path, ctx) => fail(ctx, path, `expected ${typeNames[kind] ?? kind}`);

@@ -4,11 +4,17 @@ import { errnoCode, SluiceError } from '../1-base/errors.js';
 import { parseYamlFile } from '../7-metafiles/yamlFormat.js';
 import { loadDvcYaml, type DvcYamlDefinition } from '../7-metafiles/dvcYaml.js';
 import type { Repo } from '../6-repo/repo.js';
-import { isDvcFileName } from '../7-metafiles/dvcFile.js';
+import { isMapping } from '../1-base/mapping.js';
+import {
+  isMetafilePath,
+  joinRepoPath as joinRel,
+  sortTopDown,
+} from '../7-metafiles/metafilePaths.js';
+import { GitTree } from './gitTree.js';
+import { readRecordedOutputs, type RecordedOutput } from './recordedOutputs.js';
 import { readRecordedState, type EntryObject } from '../7-metafiles/entries.js';
 import type { HashInfo, MetricSpec, OutputKind } from '../7-metafiles/stage.js';
 import { StageIndex } from '../7-metafiles/stageIndex.js';
-import type { LsTreeEntry } from '../6-repo/git.js';
 
 /**
  * One revision of the repository as metrics/params/plots/diff see it: the workspace or a git
@@ -53,28 +59,10 @@ export interface RevisionMeta {
   topPlots: TopPlot[];
 }
 
-function isMapping(value: unknown): value is EntryObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function joinRel(dir: string, path: string): string {
-  const joined = posix.normalize(dir === '' ? path : `${dir}/${path}`).replace(/\/$/, '');
-  return joined === '.' ? '' : joined;
-}
-
 const definitionCache = new Map<
   string,
   { definition: DvcYamlDefinition; reads: Map<string, string | undefined> }
 >();
-
-/** DVC walks top-down: the files of a folder before those of its subfolders. */
-function sortTopDown(files: string[]): string[] {
-  return files.sort((a, b) => {
-    const da = a.split('/').length;
-    const db = b.split('/').length;
-    return da !== db ? da - db : a < b ? -1 : a > b ? 1 : 0;
-  });
-}
 
 /** What a revision can be asked for. */
 export abstract class Revision {
@@ -91,7 +79,15 @@ export abstract class Revision {
   abstract readFile(path: string): Promise<Buffer | null>;
   /** Files below a folder (repo-relative), or null when `path` is not a folder. */
   abstract filesUnder(path: string): Promise<string[] | null>;
-  protected abstract metafiles(): Promise<string[]>;
+  /** The metafiles (`dvc.yaml`, `.dvc` files), top-down as DVC walks them. */
+  abstract metafiles(): Promise<string[]>;
+  /** The files git tracks at this revision (in the workspace: git's index). */
+  abstract trackedFiles(): Promise<Set<string>>;
+
+  /** The outputs whose hashes this revision's metafiles record (see readRecordedOutputs). */
+  recordedOutputs(): Promise<RecordedOutput[]> {
+    return readRecordedOutputs(this, this.name);
+  }
 
   meta(): Promise<RevisionMeta> {
     this.metaPromise ??= this.loadMeta();
@@ -238,7 +234,7 @@ export class WorkspaceRevision extends Revision {
     return true;
   }
 
-  protected metafiles(): Promise<string[]> {
+  metafiles(): Promise<string[]> {
     const index = StageIndex.load(this.repo);
     return Promise.resolve(sortTopDown([...index.pipelineFiles.keys(), ...index.dvcFiles.keys()]));
   }
@@ -252,6 +248,20 @@ export class WorkspaceRevision extends Revision {
         return Promise.resolve(null);
       throw error;
     }
+  }
+
+  async trackedFiles(): Promise<Set<string>> {
+    const git = this.repo.git;
+    const files = new Set<string>();
+    if (git === null) return files;
+    const prefix = GitTree.prefixOf(git, this.repo.root);
+    const { stdout } = await git.run(['ls-files', '-z', '--cached', '--full-name']);
+    for (const raw of stdout.toString('utf8').split('\0')) {
+      if (raw === '') continue;
+      if (prefix === '') files.add(raw);
+      else if (raw.startsWith(`${prefix}/`)) files.add(raw.slice(prefix.length + 1));
+    }
+    return files;
   }
 
   filesUnder(path: string): Promise<string[] | null> {
@@ -274,9 +284,9 @@ export class WorkspaceRevision extends Revision {
   }
 }
 
-/** A git commit, read through ls-tree and one cat-file process. */
+/** A git commit, read through its GitTree (one ls-tree, one cat-file process). */
 export class CommitRevision extends Revision {
-  private treePromise: Promise<LsTreeEntry[]> | undefined;
+  private readonly tree: GitTree | undefined;
 
   constructor(
     repo: Repo,
@@ -286,67 +296,35 @@ export class CommitRevision extends Revision {
     private readonly candidates?: Promise<string[]>,
   ) {
     super(repo, name);
+    const git = repo.git;
+    this.tree = git === null ? undefined : new GitTree(git, sha, GitTree.prefixOf(git, repo.root));
   }
 
   get isWorkspace(): boolean {
     return false;
   }
 
-  private get prefix(): string {
-    const git = this.repo.git;
-    if (git === null) return '';
-    return posix.relative(git.root.split('\\').join('/'), this.repo.root.split('\\').join('/'));
-  }
-
-  /** Blobs of the revision, repo-relative. */
-  private tree(): Promise<LsTreeEntry[]> {
-    this.treePromise ??= (async () => {
-      const git = this.repo.git;
-      if (git === null) throw new SluiceError('SCM', 'not a git repository');
-      const prefix = this.prefix;
-      const entries = await git.lsTree(this.sha, prefix === '' ? undefined : prefix);
-      return entries
-        .filter((e) => e.type === 'blob')
-        .map((e) => ({ ...e, path: prefix === '' ? e.path : posix.relative(prefix, e.path) }));
-    })();
-    return this.treePromise;
-  }
-
-  protected async metafiles(): Promise<string[]> {
+  async metafiles(): Promise<string[]> {
     if (this.candidates !== undefined) {
       // Probing known paths through cat-file beats one ls-tree process per commit.
       const paths = await this.candidates;
       const blobs = await Promise.all(paths.map((p) => this.readFile(p)));
       return sortTopDown(paths.filter((_, i) => blobs[i] !== null));
     }
-    const tree = await this.tree();
-    const files = tree
-      .map((e) => e.path)
-      .filter(
-        (p) =>
-          !p.startsWith('.dvc/') &&
-          !p.startsWith('.git/') &&
-          (posix.basename(p) === 'dvc.yaml' || isDvcFileName(p)),
-      );
-    return sortTopDown(files);
+    return this.tree === undefined ? [] : this.tree.metafiles();
   }
 
-  async readFile(path: string): Promise<Buffer | null> {
-    const git = this.repo.git;
-    if (git === null) return null;
-    const prefix = this.prefix;
-    const [blob] = await git.readBlobs([
-      { rev: this.sha, path: prefix === '' ? path : `${prefix}/${path}` },
-    ]);
-    return blob ?? null;
+  readFile(path: string): Promise<Buffer | null> {
+    return this.tree === undefined ? Promise.resolve(null) : this.tree.readFile(path);
   }
 
-  async filesUnder(path: string): Promise<string[] | null> {
-    // A file (the usual case) needs no tree listing.
-    if ((await this.readFile(path)) !== null) return null;
-    const tree = await this.tree();
-    const found = tree.map((e) => e.path).filter((p) => p.startsWith(`${path}/`));
-    return found.length > 0 ? found : null;
+  filesUnder(path: string): Promise<string[] | null> {
+    return this.tree === undefined ? Promise.resolve(null) : this.tree.filesUnder(path);
+  }
+
+  async trackedFiles(): Promise<Set<string>> {
+    if (this.tree === undefined) return new Set();
+    return new Set((await this.tree.files()).map((e) => e.path));
   }
 }
 
@@ -398,7 +376,7 @@ export async function revisionsInScope(
 async function metafileCandidates(repo: Repo, shas: string[]): Promise<string[]> {
   const git = repo.git;
   if (git === null) return [];
-  const prefix = posix.relative(git.root.split('\\').join('/'), repo.root.split('\\').join('/'));
+  const prefix = GitTree.prefixOf(git, repo.root);
   const { stdout } = await git.run(
     [
       'log',
@@ -420,8 +398,7 @@ async function metafileCandidates(repo: Repo, shas: string[]): Promise<string[]>
     if (raw === '') continue;
     const rel =
       prefix === '' ? raw : raw.startsWith(`${prefix}/`) ? raw.slice(prefix.length + 1) : null;
-    if (rel === null || rel.startsWith('.dvc/') || rel.startsWith('.git/')) continue;
-    if (posix.basename(rel) === 'dvc.yaml' || isDvcFileName(rel)) paths.add(rel);
+    if (rel !== null && isMetafilePath(rel)) paths.add(rel);
   }
   return [...paths];
 }

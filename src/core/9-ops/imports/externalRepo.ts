@@ -14,7 +14,6 @@ import { promisify } from 'node:util';
 import { dirObjectHash, parseDirObject, serializeDirObject } from '../../3-objects/dirObject.js';
 import { Config } from '../../6-repo/config.js';
 import { namedSection } from '../../6-repo/configobj.js';
-import { decodeMetafile, parseYamlFile } from '../../7-metafiles/yamlFormat.js';
 import { SluiceError } from '../../1-base/errors.js';
 import { tempNameFor } from '../../2-fs/atomicWrite.js';
 import { md5Bytes, type HashName } from '../../3-objects/hashFile.js';
@@ -24,7 +23,9 @@ import { maskError } from '../../6-repo/remotes.js';
 import { maskUrl, RemoteNotFoundError, type RemoteStorage } from '../../4-storage/storage.js';
 import { fetchObjects, withRetries } from '../remote/sync.js';
 import type { Repo } from '../../6-repo/repo.js';
-import type { EntryObject } from '../../7-metafiles/entries.js';
+import { Git } from '../../6-repo/git.js';
+import { GitTree } from '../../8-revisions/gitTree.js';
+import { readRecordedOutputs, type RecordedOutput } from '../../8-revisions/recordedOutputs.js';
 import { GIT_SHA, cloneSource, localRepoPath } from '../../6-repo/upstream.js';
 
 /**
@@ -59,19 +60,11 @@ async function git(args: string[], cwd?: string): Promise<Buffer> {
 
 class GitFailure extends Error {}
 
-/** One output recorded in the other repository's metafiles. */
-interface RecordedOutput {
-  /** Repo-relative POSIX path. */
-  path: string;
-  name: HashName;
-  oid: string;
-}
-
 /** One file of what is to be downloaded, relative to the requested path ('' for a file). */
 interface PlannedFile {
   relpath: string;
-  /** Where its bytes come from: a git blob, or an object of the other repo's cache. */
-  blob?: string;
+  /** Where its bytes come from: a file git tracks (its repo-relative path), or an object. */
+  gitPath?: string;
   object?: { name: HashName; oid: string };
 }
 
@@ -83,6 +76,8 @@ export interface ExternalRepo {
   dir: string;
   /** The original folder, for a local repository. */
   localPath: string | undefined;
+  /** Its files at the commit. */
+  tree: GitTree;
   close(): void;
 }
 
@@ -130,7 +125,14 @@ export async function openExternalRepo(
   }
   try {
     const sha = await resolveCloneRev(dir, rev);
-    return { url, sha, dir, localPath: local, close };
+    const clone = await Git.find(dir);
+    if (clone === null) throw new SluiceError('SCM', `'${dir}' is not a git clone`);
+    const tree = new GitTree(clone, sha);
+    const closeAll = (): void => {
+      void clone.close();
+      close();
+    };
+    return { url, sha, dir, localPath: local, tree, close: closeAll };
   } catch (error) {
     close();
     throw error;
@@ -158,84 +160,8 @@ async function resolveCloneRev(dir: string, rev: string | undefined): Promise<st
   });
 }
 
-interface TreeEntry {
-  path: string;
-  blob: string;
-}
-
-async function listTree(ext: ExternalRepo): Promise<TreeEntry[]> {
-  const out = await git(['ls-tree', '-r', '-z', '--full-tree', ext.sha], ext.dir);
-  const entries: TreeEntry[] = [];
-  for (const record of out.toString('utf8').split('\0')) {
-    const tab = record.indexOf('\t');
-    if (tab === -1) continue;
-    const [, type, blob] = record.slice(0, tab).split(' ');
-    if (type !== 'blob' || blob === undefined) continue;
-    entries.push({ path: record.slice(tab + 1), blob });
-  }
-  return entries;
-}
-
-async function readBlob(ext: ExternalRepo, blob: string): Promise<Buffer> {
-  return git(['cat-file', 'blob', blob], ext.dir);
-}
-
-function outputOf(entry: unknown, base: string): RecordedOutput | undefined {
-  if (typeof entry !== 'object' || entry === null) return undefined;
-  const e = entry as EntryObject;
-  if (typeof e.path !== 'string' || typeof e.md5 !== 'string' || e.cache === false) {
-    return undefined;
-  }
-  return {
-    path: posix.normalize(base === '' ? e.path : `${base}/${e.path}`).replace(/\/$/, ''),
-    name: e.hash === 'md5' ? 'md5' : 'md5-dos2unix',
-    oid: e.md5.toLowerCase(),
-  };
-}
-
-/** Every cached output recorded at the commit: `.dvc` files and `dvc.lock` stages. */
-async function recordedOutputs(ext: ExternalRepo, tree: TreeEntry[]): Promise<RecordedOutput[]> {
-  const outputs: RecordedOutput[] = [];
-  for (const entry of tree) {
-    const base = posix.basename(entry.path);
-    const isDvc = base.endsWith('.dvc') && !entry.path.startsWith('.dvc/');
-    if (!isDvc && base !== 'dvc.lock') continue;
-    const dir = posix.dirname(entry.path) === '.' ? '' : posix.dirname(entry.path);
-    let data: unknown;
-    try {
-      const bytes = await readBlob(ext, entry.blob);
-      data = parseYamlFile(decodeMetafile(bytes, entry.path), entry.path).data;
-    } catch {
-      continue; // a broken metafile upstream only matters if its path is asked for
-    }
-    if (typeof data !== 'object' || data === null) continue;
-    const raw = data as EntryObject;
-    if (isDvc) {
-      const wdir = typeof raw.wdir === 'string' ? posix.normalize(posix.join(dir, raw.wdir)) : dir;
-      const outs = Array.isArray(raw.outs) ? raw.outs : [];
-      for (const out of outs) {
-        const found = outputOf(out, wdir === '.' ? '' : wdir);
-        if (found !== undefined) outputs.push(found);
-      }
-      continue;
-    }
-    const stages =
-      typeof raw.stages === 'object' && raw.stages !== null ? (raw.stages as EntryObject) : raw;
-    for (const stage of Object.values(stages)) {
-      if (typeof stage !== 'object' || stage === null) continue;
-      const outs = (stage as EntryObject).outs;
-      if (!Array.isArray(outs)) continue;
-      for (const out of outs) {
-        const found = outputOf(out, dir);
-        if (found !== undefined) outputs.push(found);
-      }
-    }
-  }
-  return outputs;
-}
-
-/** DVC hides its own metafiles when a repository is read as a file system. */
-function isMetafile(path: string): boolean {
+/** DVC hides its own files when a repository is read as a file system: its metafiles, `.dvc/`. */
+function hiddenFromRepoFs(path: string): boolean {
   const base = posix.basename(path);
   return (
     path === '.dvc' ||
@@ -361,34 +287,34 @@ export async function materialize(
   jobs: number,
 ): Promise<Materialized> {
   const target = normalizeRepoPath(path);
-  const tree = await listTree(ext);
-  const outputs = await recordedOutputs(ext, tree);
+  const tree = await ext.tree.files();
+  const outputs = (await readRecordedOutputs(ext.tree, ext.sha)).filter((o) => o.cache);
   const plan: PlannedFile[] = [];
   const dirOutputs: Array<{ out: RecordedOutput; prefix: string }> = [];
   let exactFile = false;
   const owner = outputs.find((o) => within(target, o.path) && o.path !== '');
   if (owner !== undefined) {
     // The path is an output, or inside a tracked folder.
-    if (!owner.oid.endsWith('.dir')) {
+    if (!owner.hash.value.endsWith('.dir')) {
       if (owner.path !== target) throw notFound(ext, path);
-      plan.push({ relpath: '', object: { name: owner.name, oid: owner.oid } });
+      plan.push({ relpath: '', object: { name: owner.hash.name, oid: owner.hash.value } });
       exactFile = true;
     } else {
       dirOutputs.push({ out: owner, prefix: relTo(target, owner.path) });
     }
   } else {
     for (const entry of tree) {
-      if (!within(entry.path, target) || isMetafile(entry.path)) continue;
+      if (!within(entry.path, target) || hiddenFromRepoFs(entry.path)) continue;
       // Files git tracks inside a tracked output are shadowed by the output.
       if (outputs.some((o) => within(entry.path, o.path))) continue;
-      plan.push({ relpath: relTo(entry.path, target), blob: entry.blob });
+      plan.push({ relpath: relTo(entry.path, target), gitPath: entry.path });
       if (entry.path === target) exactFile = true;
     }
     for (const out of outputs) {
       if (!within(out.path, target) || out.path === target) continue;
       const relpath = relTo(out.path, target);
-      if (out.oid.endsWith('.dir')) dirOutputs.push({ out, prefix: '' });
-      else plan.push({ relpath, object: { name: out.name, oid: out.oid } });
+      if (out.hash.value.endsWith('.dir')) dirOutputs.push({ out, prefix: '' });
+      else plan.push({ relpath, object: { name: out.hash.name, oid: out.hash.value } });
     }
   }
   if (plan.length === 0 && dirOutputs.length === 0) throw notFound(ext, path);
@@ -399,8 +325,8 @@ export async function materialize(
     for (const open of openers) opened.push(await open());
     // Listings first: they name the files of the folders.
     for (const { out, prefix } of dirOutputs) {
-      await fetchListing(repo, opened, out.name, out.oid);
-      const entries = repo.odb.readDir(out.oid, out.name);
+      await fetchListing(repo, opened, out.hash.name, out.hash.value);
+      const entries = repo.odb.readDir(out.hash.value, out.hash.name);
       if (entries === undefined) throw missingObjects(ext, path, [out.path]);
       const base = relTo(out.path, target);
       let matched = 0;
@@ -410,7 +336,7 @@ export async function materialize(
         const inside = prefix === '' ? entry.relpath : relTo(entry.relpath, prefix);
         if (inside === '') exactFile = true;
         const relpath = owner !== undefined ? inside : posix.join(base, entry.relpath);
-        plan.push({ relpath, object: { name: out.name, oid: entry.md5 } });
+        plan.push({ relpath, object: { name: out.hash.name, oid: entry.md5 } });
       }
       if (matched === 0) throw notFound(ext, path);
     }
@@ -441,8 +367,9 @@ export async function materialize(
   let size = 0;
   for (const file of plan) {
     let md5: string;
-    if (file.blob !== undefined) {
-      const data = await readBlob(ext, file.blob);
+    if (file.gitPath !== undefined) {
+      const data = await ext.tree.readFile(file.gitPath);
+      if (data === null) throw notFound(ext, posix.join(target, file.relpath));
       md5 = md5Bytes(data);
       repo.odb.addBytes(md5, data);
     } else {
