@@ -19,7 +19,7 @@ export const modules = {
   'dir-listing': {
     what: '`.dir` listing serialization and parsing',
     mutate: ['src/core/3-objects/dirObject.ts'],
-    tests: ['test/unit/cache/dirObject.test.ts'],
+    tests: ['test/oracle/core/3-objects/dirObject.test.ts'],
   },
   lock: {
     what: '`dvc.lock` entries and their YAML',
@@ -28,17 +28,17 @@ export const modules = {
     tests: [
       'test/unit/core/7-metafiles/lockEntry.test.ts',
       'test/unit/core/7-metafiles/pipelineFile.test.ts',
-      'test/unit/dvcfile/realRepos.test.ts',
+      'test/oracle/core/7-metafiles/realRepos.test.ts',
     ],
   },
   yaml: {
     what: 'metafile YAML dump/update (`.dvc`, `dvc.yaml`, `dvc.lock` text)',
     mutate: ['src/core/7-metafiles/yamlFormat.ts'],
     tests: [
-      'test/unit/dvcfile/yamlDump.test.ts',
+      'test/oracle/core/7-metafiles/yamlDump.test.ts',
       'test/unit/core/7-metafiles/yamlUpdate.test.ts',
-      'test/unit/dvcfile/realDvc.test.ts',
-      'test/unit/dvcfile/realRepos.test.ts',
+      'test/oracle/core/7-metafiles/realDvc.test.ts',
+      'test/oracle/core/7-metafiles/realRepos.test.ts',
     ],
   },
   'folder-listing': {
