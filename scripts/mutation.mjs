@@ -49,6 +49,11 @@ export const modules = {
       'test/unit/core/5-workspace/folderStamp.test.ts',
     ],
   },
+  schedule: {
+    what: '`repro -j` scheduling (which stages start, which a failure skips)',
+    mutate: ['src/core/9-ops/pipeline/schedule.ts'],
+    tests: ['test/unit/core/9-ops/pipeline/schedule.test.ts'],
+  },
   sync: {
     what: 'transfer planner (push/pull/fetch)',
     mutate: ['src/core/9-ops/remote/sync.ts'],
