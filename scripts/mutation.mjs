@@ -49,6 +49,40 @@ export const modules = {
       'test/unit/core/5-workspace/folderStamp.test.ts',
     ],
   },
+  'dvc-file': {
+    what: '`.dvc` file loading, stage md5 and saving',
+    mutate: ['src/core/7-metafiles/dvcFile.ts'],
+    tests: ['test/unit/core/7-metafiles/dvcFile.test.ts'],
+  },
+  'dvc-schema': {
+    what: "`.dvc` and `dvc.lock` schema validation (DVC's messages, coercions)",
+    mutate: ['src/core/7-metafiles/dvcFileSchema.ts'],
+    tests: [
+      'test/unit/core/7-metafiles/dvcFileSchema.test.ts',
+      'test/unit/core/7-metafiles/yamlUpdate.test.ts',
+      'test/unit/core/7-metafiles/lockEntry.test.ts',
+    ],
+  },
+  status: {
+    what: 'status change detection (stage status; output status and the cache check)',
+    // outputState.ts: only its change-detection part (hashNameFor … stateFromHash); the rest
+    // saves and checks out, covered end to end.
+    mutate: ['src/core/9-ops/pipeline/stageStatus.ts', 'src/core/9-ops/data/outputState.ts:22-131'],
+    tests: [
+      'test/unit/core/9-ops/pipeline/stageStatus.test.ts',
+      'test/unit/core/9-ops/data/outputState.test.ts',
+    ],
+  },
+  'hash-file': {
+    what: 'file md5 (3.x and legacy dos2unix), text detection',
+    mutate: ['src/core/3-objects/hashFile.ts'],
+    tests: ['test/unit/core/3-objects/hashFile.test.ts'],
+  },
+  'object-store': {
+    what: 'local cache objects (paths, check/verify, add, .dir read)',
+    mutate: ['src/core/3-objects/objectStore.ts'],
+    tests: ['test/unit/core/3-objects/objectStore.test.ts'],
+  },
   schedule: {
     what: '`repro -j` scheduling (which stages start, which a failure skips)',
     mutate: ['src/core/9-ops/pipeline/schedule.ts'],
