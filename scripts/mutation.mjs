@@ -73,6 +73,11 @@ export const modules = {
       'test/unit/core/9-ops/data/outputState.test.ts',
     ],
   },
+  'guarded-path': {
+    what: 'the guarded workspace path (workspacePathProblem, assertWorkspacePath, resolve)',
+    mutate: ['src/core/5-workspace/guardedWorkspace.ts'],
+    tests: ['test/unit/core/5-workspace/guardedWorkspace.test.ts'],
+  },
   'hash-file': {
     what: 'file md5 (3.x and legacy dos2unix), text detection',
     mutate: ['src/core/3-objects/hashFile.ts'],
