@@ -79,6 +79,8 @@ describe('md5 of files', () => {
     expect(md5FileSync(path, 'md5-dos2unix')).toBe(md5('a\nb\n\nc\rd\r\n'));
     expect(await md5File(path, 'md5-dos2unix')).toBe(md5('a\nb\n\nc\rd\r\n'));
     expect(md5FileSync(path)).toBe(md5(text));
+    expect(await md5File(path)).toBe(md5(text));
+    expect(await md5File(path, 'md5')).toBe(md5(text));
     const binary = Buffer.from('x\r\n\0y\r\n');
     expect(md5FileSync(file('b', binary), 'md5-dos2unix')).toBe(md5(binary));
     // A CRLF split across two 1 MiB chunks stays; the second chunk is judged on its own.
