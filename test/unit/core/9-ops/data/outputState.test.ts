@@ -79,9 +79,13 @@ describe('outputStatus', () => {
     write({ 'a.txt': 'a\n' });
     const out = await tracked('a.txt');
     expect(outputStatus(repo, out, null)).toBe('deleted');
-    expect(outputStatus(repo, out, { hash: md5('b\n'), size: 2, isexec: false })).toBe('modified');
+    expect(
+      outputStatus(repo, out, { isDir: false, hash: md5('b\n'), size: 2, isexec: false }),
+    ).toBe('modified');
     write({ 'a.txt': 'changed\n' });
-    expect(outputStatus(repo, out, { hash: md5('a\n'), size: 2, isexec: false })).toBeUndefined();
+    expect(
+      outputStatus(repo, out, { isDir: false, hash: md5('a\n'), size: 2, isexec: false }),
+    ).toBeUndefined();
   });
 
   it('an output with no recorded hash is modified when present', async () => {
@@ -111,12 +115,17 @@ describe('outputStatus', () => {
 
 describe('stateFromHash', () => {
   it('records size, nfiles only for a folder, isexec only when set', () => {
-    expect(stateFromHash({ hash: 'h', size: 3, isexec: false }, 'md5')).toStrictEqual({
-      hash: { name: 'md5', value: 'h' },
-      size: 3,
-    });
+    expect(stateFromHash({ isDir: false, hash: 'h', size: 3, isexec: false }, 'md5')).toStrictEqual(
+      {
+        hash: { name: 'md5', value: 'h' },
+        size: 3,
+      },
+    );
     expect(
-      stateFromHash({ hash: 'h.dir', size: 3, nfiles: 2, isexec: true }, 'md5-dos2unix'),
+      stateFromHash(
+        { isDir: true, hash: 'h.dir', size: 3, nfiles: 2, isexec: true },
+        'md5-dos2unix',
+      ),
     ).toStrictEqual({
       hash: { name: 'md5-dos2unix', value: 'h.dir' },
       size: 3,
