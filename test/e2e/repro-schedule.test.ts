@@ -1,8 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanupSandboxes, makeRepo, sluiceOk } from '../helpers/sandbox.js';
+import { cleanupSandboxes, makeRepo, sluice, sluiceOk } from '../helpers/sandbox.js';
 
 afterEach(cleanupSandboxes);
 
@@ -148,5 +148,34 @@ describe('repro -j 2 schedules stages after their upstream stages', () => {
     // Under -j 2 the two independent stages run at the same time: each started before the other ended.
     expect(at('start', 'left') < at('end', 'right')).toBe(true);
     expect(at('start', 'right') < at('end', 'left')).toBe(true);
+  }, 60_000);
+
+  it('a failure with -k skips its dependants only; without -k nothing new starts', () => {
+    const dir = makeRepo('sluice');
+    const lines = [
+      'stages:',
+      '  broken:',
+      '    cmd: exit 3',
+      '    outs:',
+      '    - b.txt',
+      '  after:',
+      '    cmd: cp b.txt a.txt',
+      '    deps:',
+      '    - b.txt',
+      '    outs:',
+      '    - a.txt',
+      '  other:',
+      '    cmd: echo other > o.txt',
+      '    outs:',
+      '    - o.txt',
+    ];
+    writeFileSync(join(dir, 'dvc.yaml'), `${lines.join('\n')}\n`);
+    const stopped = sluice(dir, 'repro', '-j', '1');
+    expect(stopped.code).not.toBe(0);
+    expect(existsSync(join(dir, 'o.txt'))).toBe(false);
+    const kept = sluice(dir, 'repro', '-k', '-j', '1');
+    expect(kept.code).not.toBe(0);
+    expect(readFileSync(join(dir, 'o.txt'), 'utf8')).toBe('other\n');
+    expect(existsSync(join(dir, 'a.txt'))).toBe(false);
   }, 60_000);
 });

@@ -78,10 +78,8 @@ function readText(repo: Repo, file: string): string {
 /** Loads a `.dvc` file of any era (3.x add files, imports, 0.x–2.x single-stage files). */
 export function loadDvcFile(repo: Repo, file: string): DvcFile {
   const text = readText(repo, file);
+  // An empty file (or `null`) parses as `{}`: a stage with nothing, as DVC reads it.
   const { doc, data } = parseYamlFile(text, file);
-  if (data === null || data === undefined) {
-    throw new DvcFileError(file, 'the file is empty');
-  }
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new DvcFileError(file, 'expected a mapping at the top level', { line: 1 });
   }

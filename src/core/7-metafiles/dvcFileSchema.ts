@@ -1,7 +1,8 @@
 /**
- * Validation of `.dvc` files (DVC 3.x `SINGLE_STAGE_SCHEMA`, dvc/schema.py) and of dvc.lock entries
- * (`LOCK_FILE_STAGE_SCHEMA`). Validation coerces hash fields in place exactly like DVC's voluptuous
- * schema: an int becomes a string, `md5`/`checksum` are lower-cased, an empty string becomes null.
+ * Validation of `.dvc` files (DVC 3.x `SINGLE_STAGE_SCHEMA`, dvc/schema.py). Validation coerces
+ * hash fields in place exactly like DVC's voluptuous schema: an int becomes a string,
+ * `md5`/`checksum` are lower-cased, an empty string becomes null. (`PipelineFile` reads dvc.lock
+ * entries on its own.)
  */
 import { isMapping } from '../1-base/mapping.js';
 import type * as YAML from 'yaml';
@@ -159,15 +160,12 @@ function hashCheck(lower: boolean): Check {
   };
 }
 
-function object(schema: Schema, opts: { extra?: boolean } = {}): Check {
+function object(schema: Schema): Check {
   return (v, path, ctx) => {
     if (!isMapping(v)) return fail(ctx, path, 'expected a dictionary');
     for (const key of Object.keys(v)) {
       const rule = schema[key];
-      if (rule === undefined) {
-        if (opts.extra === true) continue;
-        fail(ctx, [...path, key], 'extra keys not allowed');
-      }
+      if (rule === undefined) fail(ctx, [...path, key], 'extra keys not allowed');
       v[key] = rule.check(v[key], [...path, key], ctx);
     }
     for (const [key, rule] of Object.entries(schema)) {
@@ -306,50 +304,4 @@ export function validateDvcFile(
   const ctx: Ctx = { file, doc };
   if (!isMapping(data)) fail(ctx, [], 'expected a dictionary');
   return object(singleStageSchema(opts.lenient === true))(data, [], ctx) as DvcFileData;
-}
-
-// ---------------------------------------------------------------------------------------------
-// dvc.lock
-// ---------------------------------------------------------------------------------------------
-
-/** A dep/out entry of a dvc.lock stage (keys `path, hash, md5, size, nfiles, isexec`, ...). */
-export type LockFileEntry = DepEntry;
-
-const LOCK_DATA_SCHEMA: Schema = {
-  ...CHECKSUMS,
-  ...META,
-  path: { check: str, required: true },
-  cloud: opt(cloudCheck),
-  files: opt(listOf(object(DIR_FILES))),
-  hash: opt(str),
-  dataset: opt(dict),
-};
-
-const paramsCheck: Check = (v, path, ctx) => {
-  const m = dict(v, path, ctx) as Record<string, unknown>;
-  for (const k of Object.keys(m)) dict(m[k], [...path, k], ctx);
-  return m;
-};
-
-const LOCK_STAGE_SCHEMA: Schema = {
-  cmd: {
-    check: (v, p, c) =>
-      typeof v === 'string' || Array.isArray(v) ? v : fail(c, p, 'expected str or list'),
-    required: true,
-  },
-  deps: opt(listOf(object(LOCK_DATA_SCHEMA))),
-  params: opt(paramsCheck),
-  outs: opt(listOf(object(LOCK_DATA_SCHEMA))),
-};
-
-/** Validate one dvc.lock stage entry at `path` (coerces hashes in place). */
-export function validateLockStage(
-  entry: unknown,
-  file: string,
-  path: Path,
-  doc?: YAML.Document,
-  opts: ValidateOptions = {},
-): unknown {
-  const ctx: Ctx = { file, doc };
-  return object(LOCK_STAGE_SCHEMA, { extra: opts.lenient === true })(entry, path, ctx);
 }

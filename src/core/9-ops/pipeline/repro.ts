@@ -23,6 +23,7 @@ import { OutputsInProgress } from './outputsInProgress.js';
 import { PipelineFile } from '../../7-metafiles/pipelineFile.js';
 import { findRunCache, isRunCacheable, saveRunCache } from './runCache.js';
 import { commandLines, runShellCommand } from './runStageCommand.js';
+import { StageSchedule } from './schedule.js';
 
 export type StageState = 'checking' | 'skipped' | 'running' | 'cached' | 'done' | 'failed';
 
@@ -113,8 +114,6 @@ export async function repro(repo: Repo, options: ReproOptions): Promise<ReproRes
 
 class ReproRunner {
   private readonly result: ReproResult = { reproduced: [], changedFiles: [], failed: [] };
-  private readonly done = new Set<Stage>();
-  private readonly failedStages = new Set<Stage>();
 
   constructor(
     private readonly repo: Repo,
@@ -135,31 +134,19 @@ class ReproRunner {
 
   async run(): Promise<ReproResult> {
     const jobs = Math.max(1, this.options.jobs ?? 1);
-    const pending = [...this.plan];
+    const schedule = new StageSchedule(this.plan, (s) => this.graph.upstream.get(s) ?? [], {
+      jobs,
+      keepGoing: this.options.keepGoing === true,
+    });
     const running = new Map<Stage, Promise<void>>();
-    const inPlan = new Set(this.plan);
-    let stop = false;
-    while ((pending.length > 0 && !stop) || running.size > 0) {
-      // Start every stage whose upstream stages in the plan are done, up to `jobs` at once.
-      for (let i = 0; i < pending.length && running.size < jobs && !stop;) {
-        const stage = pending[i];
-        const ups = [...(this.graph.upstream.get(stage) ?? [])].filter((u) => inPlan.has(u));
-        if (ups.some((u) => this.failedStages.has(u))) {
-          pending.splice(i, 1);
-          this.failedStages.add(stage);
-          continue;
-        }
-        if (!ups.every((u) => this.done.has(u))) {
-          i += 1;
-          continue;
-        }
-        pending.splice(i, 1);
+    for (;;) {
+      for (const stage of schedule.next()) {
         const task = this.reproduceStage(stage, jobs > 1)
           .then(() => {
-            this.done.add(stage);
+            schedule.finish(stage, true);
           })
           .catch((error: unknown) => {
-            this.failedStages.add(stage);
+            schedule.finish(stage, false);
             const err =
               error instanceof SluiceError
                 ? error
@@ -172,20 +159,15 @@ class ReproRunner {
                   );
             this.result.failed.push({ address: this.address(stage), error: err });
             this.options.events.stageState?.(this.address(stage), 'failed');
-            if (this.options.keepGoing !== true) stop = true;
           })
           .finally(() => {
             running.delete(stage);
           });
         running.set(stage, task);
       }
-      if (running.size === 0) {
-        if (pending.length > 0 && !stop) {
-          // Everything left waits on a failed stage.
-          break;
-        }
-        continue;
-      }
+      // Nothing running and nothing startable: the rest waits on a failed stage, or a failure
+      // without keep-going stopped the run.
+      if (running.size === 0) break;
       await Promise.race(running.values());
     }
     return this.result;

@@ -1,0 +1,235 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Repo } from '../../../../../src/core/6-repo/repo.js';
+import { StageIndex } from '../../../../../src/core/7-metafiles/stageIndex.js';
+import type { Stage } from '../../../../../src/core/7-metafiles/stage.js';
+import { add } from '../../../../../src/core/9-ops/data/add.js';
+import { commit } from '../../../../../src/core/9-ops/data/commit.js';
+import {
+  dependencyStatus,
+  repoStatus,
+  stageStatus,
+  type StageStatusOptions,
+} from '../../../../../src/core/9-ops/pipeline/stageStatus.js';
+
+let dir = '';
+let repo: Repo;
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sluice-stage-status-'));
+  mkdirSync(join(dir, '.dvc'));
+  writeFileSync(join(dir, '.dvc', 'config'), '[core]\n    no_scm = true\n');
+  repo = await Repo.open(dir);
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function write(files: Record<string, string>): void {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+}
+const read = (path: string): string => readFileSync(join(dir, path), 'utf8');
+
+/** A fresh handle and index, as a new command would load them. */
+async function stageNamed(address: string): Promise<{ index: StageIndex; stage: Stage }> {
+  repo = await Repo.open(dir);
+  const index = StageIndex.load(repo);
+  const stage = index.stages.find((s) => s.address() === address);
+  if (stage === undefined) throw new Error(`no stage ${address}`);
+  return { index, stage };
+}
+
+async function status(address: string, options: StageStatusOptions = {}): Promise<unknown[]> {
+  const { index, stage } = await stageNamed(address);
+  return stageStatus(repo, index, stage, options);
+}
+
+const PIPELINE = `stages:
+  train:
+    cmd: python train.py
+    deps:
+    - data.txt
+    - train.py
+    params:
+    - lr
+    outs:
+    - model.bin
+    - metrics.json:
+        cache: false
+`;
+
+/** A pipeline whose lock matches the workspace, everything cached. */
+async function committedPipeline(yaml = PIPELINE): Promise<void> {
+  write({
+    'dvc.yaml': yaml,
+    'params.yaml': 'lr: 0.1\n',
+    'data.txt': 'data\n',
+    'train.py': 'print(1)\n',
+    'model.bin': 'model\n',
+    'metrics.json': '{"acc": 1}\n',
+  });
+  await commit(repo, [], { cwd: dir, force: true });
+  repo = await Repo.open(dir);
+}
+
+describe('stageStatus of a pipeline stage', () => {
+  it('is empty when the workspace matches the lock', async () => {
+    await committedPipeline();
+    expect(await status('train')).toEqual([]);
+  });
+
+  it('names a modified and a deleted dependency, and a changed param', async () => {
+    await committedPipeline();
+    write({ 'data.txt': 'other data\n', 'params.yaml': 'lr: 0.2\n' });
+    rmSync(join(dir, 'train.py'));
+    expect(await status('train')).toEqual([
+      {
+        'changed deps': {
+          'data.txt': 'modified',
+          'train.py': 'deleted',
+          'params.yaml': { lr: 'modified' },
+        },
+      },
+    ]);
+    // --allow-missing ignores the deleted dependency only.
+    expect(await status('train', { allowMissing: true })).toEqual([
+      { 'changed deps': { 'data.txt': 'modified', 'params.yaml': { lr: 'modified' } } },
+    ]);
+    // repro only needs a yes/no: the first change found.
+    const [first] = (await status('train', { shortCircuit: true })) as Array<
+      Record<string, Record<string, unknown>>
+    >;
+    expect(Object.keys(first)).toEqual(['changed deps']);
+    expect(Object.keys(first['changed deps'])).toHaveLength(1);
+  });
+
+  it('names modified, deleted and uncached outputs; a non-cached output is never "not in cache"', async () => {
+    await committedPipeline();
+    write({ 'metrics.json': '{"acc": 0.5}\n' });
+    rmSync(join(dir, 'model.bin'));
+    expect(await status('train')).toEqual([
+      { 'changed outs': { 'model.bin': 'deleted', 'metrics.json': 'modified' } },
+    ]);
+    expect(await status('train', { allowMissing: true })).toEqual([
+      { 'changed outs': { 'metrics.json': 'modified' } },
+    ]);
+    expect(await status('train', { shortCircuit: true })).toEqual([
+      { 'changed outs': { 'model.bin': 'deleted' } },
+    ]);
+    write({ 'model.bin': 'model\n', 'metrics.json': '{"acc": 1}\n' });
+    rmSync(join(dir, '.dvc', 'cache'), { recursive: true });
+    expect(await status('train')).toEqual([{ 'changed outs': { 'model.bin': 'not in cache' } }]);
+    expect(await status('train', { allowMissing: true })).toEqual([]);
+  });
+
+  it('says "changed command" after the command changed, last', async () => {
+    await committedPipeline();
+    write({ 'dvc.yaml': PIPELINE.replace('python train.py', 'python train.py --fast') });
+    expect(await status('train')).toEqual(['changed command']);
+    write({ 'data.txt': 'new data!\n' });
+    expect(await status('train')).toEqual([
+      { 'changed deps': { 'data.txt': 'modified' } },
+      'changed command',
+    ]);
+  });
+
+  it('treats a stage never run as modified everywhere, without "changed command"', async () => {
+    write({
+      'dvc.yaml': PIPELINE.replace('    params:\n    - lr\n', ''),
+      'data.txt': 'd\n',
+      'train.py': '',
+    });
+    expect(await status('train')).toEqual([
+      { 'changed deps': { 'data.txt': 'modified', 'train.py': 'modified' } },
+      { 'changed outs': { 'model.bin': 'deleted', 'metrics.json': 'deleted' } },
+    ]);
+  });
+
+  it('skips the dependencies of a frozen stage but not its outputs', async () => {
+    await committedPipeline(
+      PIPELINE.replace(
+        '    cmd: python train.py\n',
+        '    cmd: python train.py\n    frozen: true\n',
+      ),
+    );
+    write({ 'data.txt': 'changed data\n', 'model.bin': 'changed model\n' });
+    expect(await status('train')).toEqual([{ 'changed outs': { 'model.bin': 'modified' } }]);
+  });
+
+  it('reports an always-changed stage and a callback stage (no deps, no outs) as always changed', async () => {
+    await committedPipeline(
+      PIPELINE.replace(
+        '    cmd: python train.py\n',
+        '    cmd: python train.py\n    always_changed: true\n',
+      ),
+    );
+    expect(await status('train')).toEqual(['always changed']);
+    write({ 'dvc.yaml': 'stages:\n  cb:\n    cmd: date\n' });
+    await commit(repo, [], { cwd: dir, force: true });
+    expect(await status('cb')).toEqual(['always changed']);
+    // A stage with an output is no callback.
+    write({
+      'dvc.yaml': 'stages:\n  cb:\n    cmd: date > now.txt\n    outs:\n    - now.txt\n',
+      'now.txt': 'x\n',
+    });
+    await commit(repo, [], { cwd: dir, force: true });
+    expect(await status('cb')).toEqual([]);
+  });
+});
+
+describe('stageStatus of .dvc files', () => {
+  it('a tracked file: unchanged, modified, and a stray stage md5', async () => {
+    write({ 'data.csv': 'a,b\n' });
+    await add(repo, ['data.csv'], { cwd: dir });
+    expect(await status('data.csv.dvc')).toEqual([]);
+    write({ 'data.csv': 'a,b,c\n' });
+    expect(await status('data.csv.dvc')).toEqual([{ 'changed outs': { 'data.csv': 'modified' } }]);
+    write({
+      'data.csv': 'a,b\n',
+      'data.csv.dvc': `md5: ${'a'.repeat(32)}\n${read('data.csv.dvc')}`,
+    });
+    expect(await status('data.csv.dvc')).toEqual(['changed checksum']);
+  });
+
+  it('an old single-stage file: its stage md5 is checked against its content', async () => {
+    write({
+      'in.txt': 'in\n',
+      'out.txt': 'out\n',
+      Dvcfile: 'cmd: cp in.txt out.txt\ndeps:\n- path: in.txt\nouts:\n- path: out.txt\n',
+    });
+    await commit(repo, ['Dvcfile'], { cwd: dir, force: true });
+    expect(await status('Dvcfile')).toEqual([]);
+    write({
+      Dvcfile: read('Dvcfile').replace('cmd: cp in.txt out.txt', 'cmd: cp -v in.txt out.txt'),
+    });
+    expect(await status('Dvcfile')).toEqual(['changed checksum']);
+  });
+});
+
+describe('dependencyStatus and repoStatus', () => {
+  it('ignores a URL dependency and counts an unrecorded one as modified', async () => {
+    write({
+      'x.dvc': `deps:\n- path: https://example.com/x\n  etag: abc\n- path: local.txt\nouts:\n- path: x\n`,
+      'local.txt': 'l\n',
+    });
+    const { stage } = await stageNamed('x.dvc');
+    expect(dependencyStatus(repo, stage.deps[0])).toBeUndefined();
+    expect(dependencyStatus(repo, stage.deps[1])).toBe('modified');
+  });
+
+  it('lists only the stages that changed, by address from the cwd', async () => {
+    await committedPipeline();
+    write({ 'sub/a.txt': 'a\n', 'sub/b.txt': 'b\n' });
+    await add(repo, ['sub/a.txt', 'sub/b.txt'], { cwd: dir });
+    write({ 'sub/a.txt': 'changed\n' });
+    repo = await Repo.open(dir);
+    const index = StageIndex.load(repo);
+    expect(repoStatus(repo, index, index.stages, 'sub')).toEqual({
+      'a.txt.dvc': [{ 'changed outs': { 'a.txt': 'modified' } }],
+    });
+  });
+});
