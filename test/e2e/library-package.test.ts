@@ -96,6 +96,7 @@ console.log(items, metrics, pushed, ran, code, wrong);
 
 interface LibraryRun {
   root: boolean;
+  sameRoot: boolean;
   added: { dvcFiles: string[]; gitFiles: string[] };
   phases: string[];
   filesSeen: number;
