@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { loadDvcYaml, type StageDefinition } from '../core/7-metafiles/dvcYaml.js';
-import { parseYamlFile } from '../core/7-metafiles/yamlFormat.js';
+import { parseYamlFile } from '../core/7-metafiles/yaml/parse.js';
 import { collectMetrics } from '../core/9-ops/metrics/collectMetrics.js';
 import { flattenMetrics } from '../core/7-metafiles/metricsFile.js';
 import { revisionNamed } from '../core/8-revisions/revision.js';

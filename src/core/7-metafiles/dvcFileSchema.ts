@@ -6,7 +6,7 @@
 import type * as YAML from 'yaml';
 import { DvcFileError } from '../1-base/errors.js';
 import { PyFloat } from '../1-base/pyjson.js';
-import { pathPosition } from './yamlFormat.js';
+import { pathPosition } from './yaml/parse.js';
 
 export type Path = Array<string | number>;
 

@@ -5,7 +5,7 @@
 import { posix } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { type Alias, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
-import { NESTING_TOO_DEEP, yamlDocumentProblem, yamlNestingTooDeep } from './yamlLimits.js';
+import { NESTING_TOO_DEEP, yamlDocumentProblem, yamlNestingTooDeep } from './yaml/limits.js';
 import { SluiceError } from '../1-base/errors.js';
 import { PyFloat } from '../1-base/pyjson.js';
 

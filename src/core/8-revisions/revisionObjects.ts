@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
-import { decodeMetafile, parseYamlFile } from '../7-metafiles/yamlFormat.js';
+import { decodeMetafile } from '../7-metafiles/yaml/decode.js';
+import { parseYamlFile } from '../7-metafiles/yaml/parse.js';
 import type { HashName } from '../3-objects/hashFile.js';
 import type { Repo } from '../6-repo/repo.js';
 import { readRecordedState, type EntryObject } from '../7-metafiles/entries.js';

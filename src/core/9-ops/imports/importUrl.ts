@@ -12,7 +12,7 @@ import { compareCodePoints, pyJsonDumps } from '../../1-base/pyjson.js';
 import { maskError } from '../../6-repo/remotes.js';
 import { maskUrl } from '../../4-storage/storage.js';
 import { tempNameFor } from '../../2-fs/atomicWrite.js';
-import { parseYamlFile } from '../../7-metafiles/yamlFormat.js';
+import { parseYamlFile } from '../../7-metafiles/yaml/parse.js';
 import type { Repo } from '../../6-repo/repo.js';
 import { openStorage, schemeOf } from '../../4-storage/registry.js';
 import { computeStageMd5, saveDvcFile } from '../../7-metafiles/dvcFile.js';

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DvcFileError } from '../../../../src/core/1-base/errors.js';
 import { validateDvcFile } from '../../../../src/core/7-metafiles/dvcFileSchema.js';
-import {
-  dumpYaml,
-  parseYamlFile,
-  updateYamlText,
-} from '../../../../src/core/7-metafiles/yamlFormat.js';
+import { dumpYaml } from '../../../../src/core/7-metafiles/yaml/dump.js';
+import { parseYamlFile } from '../../../../src/core/7-metafiles/yaml/parse.js';
+import { updateYamlText } from '../../../../src/core/7-metafiles/yaml/update.js';
 import { PyFloat } from '../../../../src/core/1-base/pyjson.js';
 
 describe('updateYamlText', () => {
