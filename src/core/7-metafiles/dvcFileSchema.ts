@@ -5,7 +5,7 @@
  */
 import type * as YAML from 'yaml';
 import { DvcFileError } from '../1-base/errors.js';
-import { PyFloat } from '../1-base/pyjson.js';
+import { PyFloat, pyStrRepr } from '../1-base/python.js';
 import { pathPosition } from './yaml/parse.js';
 
 export type Path = Array<string | number>;
@@ -97,7 +97,7 @@ interface Ctx {
 function pyPath(path: Path): string {
   return path.length === 0
     ? 'data'
-    : `data${path.map((p) => (typeof p === 'number' ? `[${p}]` : `['${p}']`)).join('')}`;
+    : `data${path.map((p) => `[${typeof p === 'number' ? p : pyStrRepr(p)}]`).join('')}`;
 }
 
 function fail(ctx: Ctx, path: Path, message: string): never {

@@ -1,5 +1,5 @@
 import jsYaml from 'js-yaml';
-import { PyFloat } from '../1-base/pyjson.js';
+import { PyFloat } from '../1-base/python.js';
 import { parseYamlFile } from './yaml/parse.js';
 import { mayHaveYamlAliases, yamlNestingTooDeep } from './yaml/limits.js';
 

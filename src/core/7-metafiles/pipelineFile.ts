@@ -10,7 +10,7 @@ import type { Repo } from '../6-repo/repo.js';
 import { isUrl, resolveInRepo } from './dvcFile.js';
 import { readRecordedState, type EntryObject } from './entries.js';
 import { Dependency, Output, Stage, type RecordedState } from './stage.js';
-import { compareCodePoints } from '../1-base/pyjson.js';
+import { compareCodePoints } from '../1-base/python.js';
 import {
   DEFAULT_PARAMS_FILE,
   loadDvcYaml,

@@ -4,7 +4,7 @@
  */
 import * as YAML from 'yaml';
 import { DvcFileError } from '../../1-base/errors.js';
-import { PyFloat } from '../../1-base/pyjson.js';
+import { PyFloat, pyTruthy } from '../../1-base/python.js';
 import { MAX_YAML_DEPTH as MAX_DEPTH, yamlNestingTooDeep } from './limits.js';
 import { RUAMEL_TAGS } from './resolver.js';
 
@@ -91,16 +91,8 @@ export function parseYamlFile(text: string, fileLabel: string): ParsedYaml {
   if (measureDepth(data, 0) > MAX_DEPTH) {
     throw new DvcFileError(fileLabel, 'YAML file structure is corrupted: nesting is too deep');
   }
-  if (isFalsyPy(data)) data = {};
+  if (!pyTruthy(data)) data = {};
   return { doc, data };
-}
-
-function isFalsyPy(v: unknown): boolean {
-  if (v == null || v === undefined || v === false || v === 0 || v === '' || v === 0n) return true;
-  if (v instanceof PyFloat) return v.value === 0;
-  if (Array.isArray(v)) return v.length === 0;
-  if (typeof v === 'object') return Object.keys(v).length === 0;
-  return false;
 }
 
 /** 1-based line/column of a source offset in a document returned by `parseYamlFile`. */

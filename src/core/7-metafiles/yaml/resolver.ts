@@ -4,7 +4,7 @@
  * int, `yes` a string, `1.0` a `PyFloat`).
  */
 import type * as YAML from 'yaml';
-import { PyFloat } from '../../1-base/pyjson.js';
+import { PyFloat } from '../../1-base/python.js';
 
 export type ImplicitKind =
   'bool' | 'float' | 'int' | 'merge' | 'null' | 'timestamp' | 'value' | 'yaml';

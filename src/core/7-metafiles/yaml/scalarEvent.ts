@@ -2,7 +2,7 @@
  * The scalar event ruamel's representer makes of a value: its text as Python prints it, and
  * whether that text, written plain, would read back as the same type.
  */
-import { PyFloat, pyFloatRepr } from '../../1-base/pyjson.js';
+import { PyFloat, pyFloatRepr } from '../../1-base/python.js';
 import { resolvePlain } from './resolver.js';
 
 function floatText(x: number): string {
