@@ -33,7 +33,7 @@ export const modules = {
   },
   yaml: {
     what: 'metafile YAML dump/update (`.dvc`, `dvc.yaml`, `dvc.lock` text)',
-    mutate: ['src/core/7-metafiles/yamlFormat.ts'],
+    mutate: ['src/core/7-metafiles/yaml/*.ts'],
     tests: [
       'test/oracle/core/7-metafiles/yamlDump.test.ts',
       'test/unit/core/7-metafiles/yamlUpdate.test.ts',

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { loadDvcYaml, type StageDefinition } from '../core/7-metafiles/dvcYaml.js';
-import { parseYamlFile } from '../core/7-metafiles/yamlFormat.js';
+import { parseYamlFile } from '../core/7-metafiles/yaml/parse.js';
 import { collectMetrics } from '../core/9-ops/metrics/collectMetrics.js';
 import { flattenMetrics } from '../core/7-metafiles/metricsFile.js';
 import { CommitRevision, revisionNamed, type Revision } from '../core/8-revisions/revision.js';

@@ -15,7 +15,7 @@ import { PipelineFile } from '../../src/core/7-metafiles/pipelineFile.js';
 import { parseParamsFile } from '../../src/core/7-metafiles/paramsFile.js';
 import { Repo } from '../../src/core/6-repo/repo.js';
 import { loadDvcFile } from '../../src/core/7-metafiles/dvcFile.js';
-import { compareCodePoints } from '../../src/core/1-base/pyjson.js';
+import { compareCodePoints } from '../../src/core/1-base/python.js';
 import { DvcIgnore } from '../../src/core/5-workspace/dvcIgnore.js';
 import { dvcDataDir } from '../helpers/dvcDataOracle.js';
 import { recordReliability } from '../helpers/reliabilityReport.js';

@@ -5,6 +5,7 @@
  */
 
 import { SluiceError } from '../../core/1-base/errors.js';
+import { compareCodePoints } from '../../core/1-base/python.js';
 import { displayWidth } from './table.js';
 
 export interface DagInput {
@@ -81,19 +82,6 @@ function components(g: Graph): Graph[] {
   return result;
 }
 
-// python orders str by code point; JS's default sort compares UTF-16 units.
-function cmp(a: string, b: string): number {
-  const ia = a[Symbol.iterator]();
-  const ib = b[Symbol.iterator]();
-  for (;;) {
-    const ca = ia.next();
-    const cb = ib.next();
-    if (ca.done || cb.done) return ca.done ? (cb.done ? 0 : -1) : 1;
-    const d = (ca.value.codePointAt(0) ?? 0) - (cb.value.codePointAt(0) ?? 0);
-    if (d !== 0) return d;
-  }
-}
-
 // For people reading a listing: `train@2` before `train@10`.
 function naturalCmp(a: string, b: string): number {
   const pa = a.split(/(\d+)/);
@@ -106,9 +94,9 @@ function naturalCmp(a: string, b: string): number {
       const d = Number(x) - Number(y);
       if (d !== 0) return d;
     }
-    return cmp(x, y);
+    return compareCodePoints(x, y);
   }
-  return pa.length - pb.length || cmp(a, b);
+  return pa.length - pb.length || compareCodePoints(a, b);
 }
 
 /**
@@ -129,12 +117,14 @@ function mermaidText(g: Graph): string {
   let total = 0;
   for (const comp of components(g)) {
     const ids = new Map<string, string>();
-    for (const node of [...comp.nodes].sort(cmp)) {
+    for (const node of [...comp.nodes].sort(compareCodePoints)) {
       total += 1;
       ids.set(node, `node${total}`);
       text += `\n\t${ids.get(node) ?? ''}["${node}"]`;
     }
-    const edges = [...comp.edges].sort((x, y) => cmp(x[0], y[0]) || cmp(x[1], y[1]));
+    const edges = [...comp.edges].sort(
+      (x, y) => compareCodePoints(x[0], y[0]) || compareCodePoints(x[1], y[1]),
+    );
     for (const [a, b] of edges) text += `\n\t${ids.get(a) ?? ''}-->${ids.get(b) ?? ''}`;
   }
   return text;
@@ -322,11 +312,11 @@ function orderLayers(items: Item[], layers: number[][]): void {
     setPos(layer);
   };
 
-  layers[0]?.sort((a, b) => cmp(keyOf(a), keyOf(b)));
+  layers[0]?.sort((a, b) => compareCodePoints(keyOf(a), keyOf(b)));
   if (layers[0]) setPos(layers[0]);
   for (let l = 1; l < layers.length; l++) {
     const layer = layers[l] ?? [];
-    layer.sort((a, b) => cmp(keyOf(a), keyOf(b)));
+    layer.sort((a, b) => compareCodePoints(keyOf(a), keyOf(b)));
     bary(layer, false);
   }
 

@@ -4,6 +4,7 @@
  * each line ending with a newline, or `''` when DVC prints nothing.
  */
 
+import { compareCodePoints } from '../../core/1-base/python.js';
 import { formatTable } from './table.js';
 
 /** One entry of a stage's `dvc status` list. */
@@ -213,19 +214,6 @@ export function summarizeChanges(counts: ChangeCounts, ifEmpty = 'No changes.'):
   if (words.length === 0) return ifEmpty;
   if (words.length === 1) return words[0] ?? '';
   return `${words.slice(0, -1).join(', ')} and ${words[words.length - 1] ?? ''}`;
-}
-
-// python compares str by code point; JS's default sort compares UTF-16 units.
-function compareCodePoints(a: string, b: string): number {
-  const ia = a[Symbol.iterator]();
-  const ib = b[Symbol.iterator]();
-  for (;;) {
-    const ca = ia.next();
-    const cb = ib.next();
-    if (ca.done || cb.done) return ca.done ? (cb.done ? 0 : -1) : 1;
-    const d = (ca.value.codePointAt(0) ?? 0) - (cb.value.codePointAt(0) ?? 0);
-    if (d !== 0) return d;
-  }
 }
 
 function joinLines(lines: readonly string[]): string {

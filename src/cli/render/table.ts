@@ -3,6 +3,7 @@
  * in the "plain" format (metrics/params show and diff) or the "github" format (`--md`), plus the CSV
  * that `dvc exp show --csv` writes with python's `csv.writer`.
  */
+import { pyStrip } from '../../core/1-base/python.js';
 
 export type TableStyle = 'plain' | 'github';
 
@@ -99,20 +100,6 @@ function csvRow(row: readonly TableCell[]): string {
     return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   });
   return `${fields.join(',')}\r\n`;
-}
-
-// python's str.strip() with no argument: unicode whitespace plus the \x1c-\x1f separators.
-function pyStrip(s: string): string {
-  const isSpace = (ch: string | undefined): boolean => {
-    if (ch === undefined) return false;
-    const cp = ch.charCodeAt(0);
-    return /\s/u.test(ch) || (cp >= 0x1c && cp <= 0x1f) || cp === 0x85;
-  };
-  let start = 0;
-  let end = s.length;
-  while (start < end && isSpace(s[start])) start++;
-  while (end > start && isSpace(s[end - 1])) end--;
-  return s.slice(start, end);
 }
 
 function padRight(s: string, width: number): string {

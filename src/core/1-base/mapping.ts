@@ -1,4 +1,4 @@
-import { PyFloat } from './pyjson.js';
+import { PyFloat } from './python.js';
 
 /**
  * A parsed YAML/JSON mapping: an object that is not null, an array, or one of the value objects

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from './atomicWrite.js';
-import { PyFloat } from '../1-base/pyjson.js';
+import { PyFloat } from '../1-base/python.js';
 
 const FORMAT = 1;
 /** Entries kept: a repo has a handful of pipeline files; older versions of them are pruned. */

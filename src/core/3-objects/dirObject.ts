@@ -1,6 +1,7 @@
 import { SluiceError } from '../1-base/errors.js';
 import { md5Bytes } from './hashFile.js';
-import { compareCodePoints, pyJsonDumps } from '../1-base/pyjson.js';
+import { compareCodePoints } from '../1-base/python.js';
+import { pyJsonDumps } from '../1-base/pyjson.js';
 
 export interface DirEntry {
   relpath: string;

@@ -8,6 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { errnoCode, SluiceError } from '../1-base/errors.js';
+import { pyStrRepr } from '../1-base/python.js';
 import { writeFileAtomic } from '../2-fs/atomicWrite.js';
 import {
   configErrorMessage,
@@ -15,7 +16,6 @@ import {
   NAMED_SECTION_KINDS,
   parseConfigObj,
   parseNamedSection,
-  pyStrRepr,
   serializeConfigObj,
   type ConfigData,
   type ConfigSection,

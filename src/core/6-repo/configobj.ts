@@ -5,6 +5,7 @@
  */
 
 import { SluiceError } from '../1-base/errors.js';
+import { pyStrip, pyStrRepr } from '../1-base/python.js';
 
 export type ConfigValue = string | string[];
 export type ConfigSection = Record<string, ConfigValue>;
@@ -241,30 +242,6 @@ function count(text: string, ch: string): number {
   let n = 0;
   for (const c of text) if (c === ch) n++;
   return n;
-}
-
-/** Python's `str.strip()` with no argument (Unicode whitespace). */
-function pyStrip(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/^[\s\x1c-\x1f\x85]+|[\s\x1c-\x1f\x85]+$/g, '');
-}
-
-/** Python's `repr(str)`, as configobj and voluptuous put it into messages. */
-export function pyStrRepr(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (ch === quote || ch === '\\') out += '\\' + ch;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (cp < 0x20 || (cp >= 0x7f && cp <= 0xa0) || cp === 0xad) {
-      out += '\\x' + cp.toString(16).padStart(2, '0');
-    } else if (cp >= 0xd800 && cp <= 0xdfff) out += '\\u' + cp.toString(16).padStart(4, '0');
-    else out += ch;
-  }
-  return out + quote;
 }
 
 // ---------------------------------------------------------------------------------------------

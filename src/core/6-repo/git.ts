@@ -4,7 +4,7 @@ import { lstatSync, readFileSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { errnoCode, SluiceError } from '../1-base/errors.js';
-import { compareCodePoints } from '../1-base/pyjson.js';
+import { compareCodePoints } from '../1-base/python.js';
 
 /** One entry of `git ls-tree -r`. `path` is relative to the repository root, POSIX separators. */
 export interface LsTreeEntry {

@@ -7,7 +7,8 @@
 import { isMapping } from '../1-base/mapping.js';
 import type * as YAML from 'yaml';
 import { DvcFileError } from '../1-base/errors.js';
-import { pathPosition } from './yamlFormat.js';
+import { pyStrRepr } from '../1-base/python.js';
+import { pathPosition } from './yaml/parse.js';
 
 export type Path = Array<string | number>;
 
@@ -98,7 +99,7 @@ interface Ctx {
 function pyPath(path: Path): string {
   return path.length === 0
     ? 'data'
-    : `data${path.map((p) => (typeof p === 'number' ? `[${p}]` : `['${p}']`)).join('')}`;
+    : `data${path.map((p) => `[${typeof p === 'number' ? p : pyStrRepr(p)}]`).join('')}`;
 }
 
 function fail(ctx: Ctx, path: Path, message: string): never {

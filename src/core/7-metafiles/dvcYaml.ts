@@ -17,7 +17,7 @@ import {
 } from 'yaml';
 import type { ParseCache } from '../2-fs/parseCache.js';
 import { DvcFileError, SluiceError } from '../1-base/errors.js';
-import { NESTING_TOO_DEEP, yamlDocumentProblem, yamlNestingTooDeep } from './yamlLimits.js';
+import { NESTING_TOO_DEEP, yamlDocumentProblem, yamlNestingTooDeep } from './yaml/limits.js';
 import {
   checkSyntax,
   Context,

@@ -6,9 +6,7 @@
  * does ("failed to parse 'stages.x.cmd' in 'dvc.yaml': ...").
  */
 import { posix } from 'node:path';
-import { PyFloat, pyFloatRepr } from '../1-base/pyjson.js';
-
-export { pyFloatRepr };
+import { PyFloat, pyRepr, pyStr, pyTypeName } from '../1-base/python.js';
 
 export class InterpolationError extends Error {
   constructor(message: string) {
@@ -34,40 +32,11 @@ export function isPlainDict(value: unknown): value is PlainDict {
   );
 }
 
-function pyIntStr(n: number): string {
-  return Math.abs(n) >= 1e21 ? BigInt(n).toString() : String(n);
-}
-
 /** Python's `shlex.quote`. */
 export function shellQuote(s: string): string {
   if (s === '') return "''";
   if (!/[^\w@%+=:,./-]/.test(s)) return s;
   return `'${s.replaceAll("'", `'"'"'`)}'`;
-}
-
-function pyRepr(value: unknown): string {
-  if (typeof value === 'string')
-    return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
-  if (value === true) return 'True';
-  if (value === false) return 'False';
-  if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
-  if (isPlainDict(value)) {
-    return `{${Object.entries(value)
-      .map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`)
-      .join(', ')}}`;
-  }
-  return scalarStr(value);
-}
-
-/** Python `str()` of a scalar (None, int, float). */
-function scalarStr(value: unknown): string {
-  if (value == null || value === undefined) return 'None';
-  if (value instanceof PyFloat) return pyFloatRepr(value.value);
-  if (typeof value === 'number')
-    return Number.isInteger(value) ? pyIntStr(value) : pyFloatRepr(value);
-  if (typeof value === 'bigint') return value.toString();
-  if (typeof value === 'boolean') return value ? 'True' : 'False';
-  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function flattenDict(obj: PlainDict, prefix: string, out: [string, unknown][]): void {
@@ -94,12 +63,12 @@ function dictToArgs(obj: PlainDict, config: ParsingConfig | undefined): string {
         if (typeof item === 'string') rendered = shellQuote(item);
         else if (Array.isArray(item) || isPlainDict(item))
           throw new InterpolationError(`Cannot interpolate nested iterable in '${k}'`);
-        else rendered = scalarStr(item);
+        else rendered = pyStr(item);
         if (config?.list === 'append') result += `--${k} ${rendered} `;
         else result += n > 0 ? `${rendered} ` : `--${k} ${rendered} `;
       });
     } else {
-      result += `--${k} ${scalarStr(v)} `;
+      result += `--${k} ${pyStr(v)} `;
     }
   }
   return result.trimEnd();
@@ -111,7 +80,7 @@ export function toStr(value: unknown, config?: ParsingConfig): string {
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (isPlainDict(value)) return dictToArgs(value, config);
   if (Array.isArray(value)) return pyRepr(value);
-  return scalarStr(value);
+  return pyStr(value);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,17 +147,6 @@ export interface ReadFile {
 export type LoadFile = (relPath: string) => PlainDict;
 
 const PRIMITIVE_TYPES = new Set(['string', 'number', 'boolean', 'bigint']);
-
-function pyTypeName(value: unknown): string {
-  if (value == null || value === undefined) return 'NoneType';
-  if (value instanceof PyFloat) return 'float';
-  if (Array.isArray(value)) return 'list';
-  if (typeof value === 'object') return 'dict';
-  if (typeof value === 'string') return 'str';
-  if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
-  return typeof value;
-}
 
 function isPrimitive(value: unknown): boolean {
   return value instanceof PyFloat || PRIMITIVE_TYPES.has(typeof value);

@@ -1,7 +1,7 @@
 import jsYaml from 'js-yaml';
-import { PyFloat } from '../1-base/pyjson.js';
-import { parseYamlFile } from './yamlFormat.js';
-import { mayHaveYamlAliases, yamlNestingTooDeep } from './yamlLimits.js';
+import { PyFloat } from '../1-base/python.js';
+import { parseYamlFile } from './yaml/parse.js';
+import { mayHaveYamlAliases, yamlNestingTooDeep } from './yaml/limits.js';
 
 /**
  * A float that is integral in value (`1.0`, `2e3`) must stay a float, as in Python, so that a

@@ -2,7 +2,7 @@ import { parse as parseToml, TomlDate } from 'smol-toml';
 import { isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 import { SluiceError } from '../1-base/errors.js';
-import { PyFloat, pyFloatRepr } from '../1-base/pyjson.js';
+import { PyFloat, pyStr, pyTruthy } from '../1-base/python.js';
 
 /**
  * Reading metrics files as DVC 3 does (dvc/repo/metrics/show.py, dvc/utils/serialize):
@@ -117,18 +117,6 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto == null;
 }
 
-/** Python truthiness for parsed values. */
-export function pyTruthy(value: unknown): boolean {
-  if (value == null) return false;
-  if (value instanceof PyFloat) return value.value !== 0;
-  if (typeof value === 'number') return value !== 0; // NaN is truthy in Python too
-  if (typeof value === 'string') return value.length > 0;
-  if (typeof value === 'boolean') return value;
-  if (Array.isArray(value)) return value.length > 0;
-  if (isPlainObject(value)) return Object.keys(value).length > 0;
-  return true;
-}
-
 /**
  * Flattens nested mappings with `.`-joined keys, as `flatten_dict(reducer="dot")`: leaves that
  * are not mappings are kept as they are (lists included), empty mappings vanish. A bare scalar
@@ -237,14 +225,11 @@ function strayTabLine(text: string): number | undefined {
 }
 
 function keyString(key: unknown): string {
-  if (key == null) return 'None';
-  if (typeof key === 'boolean') return key ? 'True' : 'False';
-  if (key instanceof PyFloat) return pyFloatRepr(key.value);
-  if (typeof key === 'string' || typeof key === 'number' || typeof key === 'bigint') {
-    return String(key);
-  }
   // Complex keys (`? [a, b]`) cannot be metric names; keep something stable.
-  return JSON.stringify(key) ?? 'None';
+  if (typeof key === 'object' && key != null && !(key instanceof PyFloat)) {
+    return JSON.stringify(key) ?? 'None';
+  }
+  return pyStr(key);
 }
 
 function oneLine(error: unknown): string {

@@ -5,9 +5,9 @@
 import { posix } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { type Alias, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
-import { NESTING_TOO_DEEP, yamlDocumentProblem, yamlNestingTooDeep } from './yamlLimits.js';
+import { NESTING_TOO_DEEP, yamlDocumentProblem, yamlNestingTooDeep } from './yaml/limits.js';
 import { SluiceError } from '../1-base/errors.js';
-import { PyFloat } from '../1-base/pyjson.js';
+import { pyEquals, PyFloat, pyStr } from '../1-base/python.js';
 
 export type ParamsTree = Record<string, unknown>;
 export type ParamStatus = 'new' | 'deleted' | 'modified';
@@ -156,38 +156,6 @@ export function readParams(tree: ParamsTree, keys: string[] | null): Record<stri
     if (v !== undefined) out[k] = v;
   }
   return out;
-}
-
-function numericValue(v: unknown): number | undefined {
-  if (v instanceof PyFloat) return v.value;
-  if (typeof v === 'number') return v;
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  if (typeof v === 'bigint') return Number(v);
-  return undefined;
-}
-
-/** Python `==` on parsed values (1 == 1.0 == True; dict order does not matter). */
-export function pyEquals(a: unknown, b: unknown): boolean {
-  const na = numericValue(a);
-  const nb = numericValue(b);
-  if (na !== undefined || nb !== undefined)
-    return na !== undefined && nb !== undefined && na === nb;
-  if (a == null || a === undefined || b == null || b === undefined)
-    return (a ?? null) === (b ?? null);
-  if (typeof a === 'string' || typeof b === 'string') return a === b;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((x: unknown, i) => pyEquals(x, b[i]));
-  }
-  if (typeof a === 'object' && typeof b === 'object') {
-    const ka = Object.keys(a);
-    const kb = Object.keys(b);
-    if (ka.length !== kb.length) return false;
-    const rb = b as Record<string, unknown>;
-    const ra = a as Record<string, unknown>;
-    return ka.every((k) => Object.hasOwn(rb, k) && pyEquals(ra[k], rb[k]));
-  }
-  return a === b;
 }
 
 /**
@@ -389,14 +357,10 @@ function parsePyLiteral(text: string): unknown {
   return value;
 }
 
+/** A key as Python's `str()` writes it; complex keys (`? [a, b]`) as JSON, to stay stable. */
 function pyKeyStr(k: unknown): string {
-  if (k === true) return 'True';
-  if (k === false) return 'False';
-  if (k == null) return 'None';
-  if (k instanceof PyFloat) return String(k.value);
-  if (typeof k === 'string') return k;
-  if (typeof k === 'number' || typeof k === 'bigint') return k.toString();
-  return JSON.stringify(k);
+  if (typeof k === 'object' && k != null && !(k instanceof PyFloat)) return JSON.stringify(k);
+  return pyStr(k);
 }
 
 const ASSIGN_RE = /^(self\.)?([A-Za-z_]\w*)\s*(?::\s*[^=]+?)?\s*=(?!=)\s*(.*)$/s;

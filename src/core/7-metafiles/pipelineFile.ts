@@ -2,12 +2,15 @@ import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { DvcFileError, errnoCode, SluiceError } from '../1-base/errors.js';
 import { loadMachineYaml } from './machineYaml.js';
-import { decodeMetafile, dumpYaml, parseYamlFile, updateYamlText } from './yamlFormat.js';
+import { decodeMetafile } from './yaml/decode.js';
+import { dumpYaml } from './yaml/dump.js';
+import { parseYamlFile } from './yaml/parse.js';
+import { updateYamlText } from './yaml/update.js';
 import type { Repo } from '../6-repo/repo.js';
 import { isUrl, resolveInRepo } from './dvcFile.js';
 import { readRecordedState, type EntryObject } from './entries.js';
 import { Dependency, Output, Stage, type RecordedState } from './stage.js';
-import { compareCodePoints } from '../1-base/pyjson.js';
+import { compareCodePoints } from '../1-base/python.js';
 import {
   DEFAULT_PARAMS_FILE,
   loadDvcYaml,

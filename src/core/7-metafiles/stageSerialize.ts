@@ -3,7 +3,7 @@
  * `to_pipeline_file`). Key order: desc, cmd, wdir, deps, params, outs, metrics, plots, frozen,
  * always_changed, meta; empty values are omitted.
  */
-import { compareCodePoints } from '../1-base/pyjson.js';
+import { compareCodePoints } from '../1-base/python.js';
 import { DEFAULT_PARAMS_FILE, type OutDecl, type ParamsDep } from './dvcYaml.js';
 
 export interface SerializeStageInput {

@@ -3,7 +3,8 @@ import { isMapping } from '../1-base/mapping.js';
 import { readRecordedState } from '../7-metafiles/entries.js';
 import { folderOf, joinRepoPath } from '../7-metafiles/metafilePaths.js';
 import type { HashInfo } from '../7-metafiles/stage.js';
-import { decodeMetafile, parseYamlFile } from '../7-metafiles/yamlFormat.js';
+import { decodeMetafile } from '../7-metafiles/yaml/decode.js';
+import { parseYamlFile } from '../7-metafiles/yaml/parse.js';
 
 /** An output with a recorded hash, as the metafiles of one revision record it. */
 export interface RecordedOutput {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { errnoCode, SluiceError } from '../1-base/errors.js';
-import { parseYamlFile } from '../7-metafiles/yamlFormat.js';
+import { parseYamlFile } from '../7-metafiles/yaml/parse.js';
 import { loadDvcYaml, type DvcYamlDefinition } from '../7-metafiles/dvcYaml.js';
 import type { Repo } from '../6-repo/repo.js';
 import { isMapping } from '../1-base/mapping.js';

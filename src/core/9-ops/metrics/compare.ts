@@ -1,10 +1,12 @@
-import { compareCodePoints, PyFloat, pyFloatRepr } from '../../1-base/pyjson.js';
 import {
-  flattenMetrics,
-  isPlainObject,
-  parsePyJson,
+  compareCodePoints,
+  pyEquals,
+  PyFloat,
+  pyRound,
+  pyStr,
   pyTruthy,
-} from '../../7-metafiles/metricsFile.js';
+} from '../../1-base/python.js';
+import { flattenMetrics, isPlainObject, parsePyJson } from '../../7-metafiles/metricsFile.js';
 
 /**
  * Comparing metrics and params across revisions, and the rows of their tables, as DVC 3 does
@@ -157,99 +159,8 @@ function pyNumber(v: unknown): { value: number; float: boolean } | undefined {
   return undefined;
 }
 
-/** Python `==` for parsed values (1 == 1.0 == True; nan never equal). */
-export function pyEquals(a: unknown, b: unknown): boolean {
-  const x = pyNumber(a);
-  const y = pyNumber(b);
-  if (x !== undefined || y !== undefined)
-    return x !== undefined && y !== undefined && x.value === y.value;
-  if (a == null || b == null) {
-    return (a ?? null) === (b ?? null);
-  }
-  if (typeof a === 'string' || typeof b === 'string') return a === b;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, i) => pyEquals(item, b[i]));
-  }
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const ka = Object.keys(a);
-    if (ka.length !== Object.keys(b).length) return false;
-    return ka.every((k) => Object.hasOwn(b, k) && pyEquals(a[k], b[k]));
-  }
-  return a === b;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Formatting
-
-/**
- * Python's `round(x, ndigits)` for floats: correctly rounded, ties to even on the exact binary
- * value (`round(0.015625, 5)` is `0.01562`).
- */
-export function pyRound(x: number, ndigits: number): number {
-  if (!Number.isFinite(x) || x === 0) return x;
-  if (ndigits < 0) {
-    const scale = 10 ** -ndigits;
-    const q = x / scale;
-    const r = Math.round(q);
-    const even = Math.abs(q - Math.trunc(q)) === 0.5 ? 2 * Math.round(q / 2) : r;
-    return even * scale;
-  }
-  // Every double with |x| >= 2**52 is an integer, and 100 is toFixed's limit.
-  if (Math.abs(x) >= 2 ** 52 || ndigits > 70) return x;
-  const abs = Math.abs(x);
-  let text = abs.toFixed(ndigits);
-  // A tie has at most ndigits+1 decimals, all exact; toFixed resolves ties upwards.
-  const longer = abs.toFixed(Math.min(100, ndigits + 30));
-  const tieDigits = longer.slice(0, longer.length - 29);
-  if (/5$/.test(tieDigits) && /^0*$/.test(longer.slice(longer.length - 29))) {
-    const truncated = tieDigits.slice(0, -1).replace(/\.$/, '');
-    const lastDigit = Number(truncated[truncated.length - 1]);
-    if (lastDigit % 2 === 0) text = truncated;
-  }
-  const rounded = Number(text);
-  return x < 0 ? -rounded : rounded;
-}
-
-/** Python `repr()` of a str. */
-export function pyStrRepr(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (ch === quote || ch === '\\') out += '\\' + ch;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
-      out += '\\x' + cp.toString(16).padStart(2, '0');
-    else out += ch;
-  }
-  return out + quote;
-}
-
-/** Python `repr()` of a parsed value. */
-export function pyRepr(value: unknown): string {
-  if (value == null) return 'None';
-  if (typeof value === 'boolean') return value ? 'True' : 'False';
-  if (value instanceof PyFloat) return pyFloatRepr(value.value);
-  if (typeof value === 'number')
-    return Number.isInteger(value) ? String(value) : pyFloatRepr(value);
-  if (typeof value === 'string') return pyStrRepr(value);
-  if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
-  if (isPlainObject(value)) {
-    return `{${Object.entries(value)
-      .map(([k, v]) => `${pyStrRepr(k)}: ${pyRepr(v)}`)
-      .join(', ')}}`;
-  }
-  if (value instanceof Date) return pyStrRepr(value.toISOString());
-  return pyStrRepr(typeof value === 'bigint' ? String(value) : (JSON.stringify(value) ?? ''));
-}
-
-/** Python `str()`: like repr, except that a top-level str is itself. */
-export function pyStr(value: unknown): string {
-  return typeof value === 'string' ? value : pyRepr(value);
-}
 
 /**
  * A table cell as DVC's `_format_field`: floats rounded to `precision` decimals (when

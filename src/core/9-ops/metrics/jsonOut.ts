@@ -1,4 +1,5 @@
-import { PyFloat, pyJsonFloat, pyJsonString } from '../../1-base/pyjson.js';
+import { PyFloat } from '../../1-base/python.js';
+import { pyJsonFloat, pyJsonString } from '../../1-base/pyjson.js';
 
 /**
  * Python's `json.dumps(value)` with default settings, keeping insertion order (DVC's

@@ -9,7 +9,7 @@ import {
   type Revision,
   type RevisionMeta,
 } from '../../8-revisions/revision.js';
-import { PyFloat } from '../../1-base/pyjson.js';
+import { PyFloat } from '../../1-base/python.js';
 
 /**
  * Plots: definitions from dvc.yaml (top-level `plots:` and per-stage plot outputs with

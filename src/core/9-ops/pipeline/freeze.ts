@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parseYamlFile, updateYamlText } from '../../7-metafiles/yamlFormat.js';
+import { parseYamlFile } from '../../7-metafiles/yaml/parse.js';
+import { updateYamlText } from '../../7-metafiles/yaml/update.js';
 import { SluiceError } from '../../1-base/errors.js';
 import type { Repo } from '../../6-repo/repo.js';
 import { saveDvcFile } from '../../7-metafiles/dvcFile.js';

@@ -9,7 +9,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { dumpYaml, parseYamlFile } from '../../7-metafiles/yamlFormat.js';
+import { dumpYaml } from '../../7-metafiles/yaml/dump.js';
+import { parseYamlFile } from '../../7-metafiles/yaml/parse.js';
 import { tempNameFor } from '../../2-fs/atomicWrite.js';
 import type { Repo } from '../../6-repo/repo.js';
 import type { EntryObject } from '../../7-metafiles/entries.js';

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
-import { dumpYaml, parseYamlFile, updateYamlText } from '../../7-metafiles/yamlFormat.js';
+import { dumpYaml } from '../../7-metafiles/yaml/dump.js';
+import { parseYamlFile } from '../../7-metafiles/yaml/parse.js';
+import { updateYamlText } from '../../7-metafiles/yaml/update.js';
 import { errnoCode, SluiceError } from '../../1-base/errors.js';
 import type { Repo } from '../../6-repo/repo.js';
 import { isUrl, resolveInRepo } from '../../7-metafiles/dvcFile.js';

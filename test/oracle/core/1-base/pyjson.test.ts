@@ -2,13 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  compareCodePoints,
-  pyFloatRepr,
-  pyJsonDumps,
-  PyFloat,
-  type PyValue,
-} from '../../../../src/core/1-base/pyjson.js';
+import { compareCodePoints, pyFloatRepr, PyFloat } from '../../../../src/core/1-base/python.js';
+import { pyJsonDumps, type PyValue } from '../../../../src/core/1-base/pyjson.js';
 import { requireTool, toolsDir } from '../../../helpers/tools.js';
 
 const python = requireTool(join(toolsDir, 'dvc-venv', 'bin', 'python'), 'scripts/ensure-tools.sh');

@@ -11,7 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { DvcFileError } from '../../../../src/core/1-base/errors.js';
 import { loadDvcYaml } from '../../../../src/core/7-metafiles/dvcYaml.js';
 import { serializeStage } from '../../../../src/core/7-metafiles/stageSerialize.js';
-import { PyFloat } from '../../../../src/core/1-base/pyjson.js';
+import { PyFloat } from '../../../../src/core/1-base/python.js';
 import { dvcBinary, requireTool } from '../../../helpers/tools.js';
 
 let dir = '';

@@ -5,11 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateDvcFile } from '../../../../src/core/7-metafiles/dvcFileSchema.js';
-import {
-  dumpYaml,
-  parseYamlFile,
-  updateYamlText,
-} from '../../../../src/core/7-metafiles/yamlFormat.js';
+import { dumpYaml } from '../../../../src/core/7-metafiles/yaml/dump.js';
+import { parseYamlFile } from '../../../../src/core/7-metafiles/yaml/parse.js';
+import { updateYamlText } from '../../../../src/core/7-metafiles/yaml/update.js';
 import { PipelineFile } from '../../../../src/core/7-metafiles/pipelineFile.js';
 import { Repo } from '../../../../src/core/6-repo/repo.js';
 import { dvcBinary, requireTool } from '../../../helpers/tools.js';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { dvcBinary, requireTool } from '../../../helpers/tools.js';
-import { PyFloat } from '../../../../src/core/1-base/pyjson.js';
+import { PyFloat } from '../../../../src/core/1-base/python.js';
 
 /** The python of the DVC venv (fails, never skips, when missing). */
 export function dvcPython(): string {

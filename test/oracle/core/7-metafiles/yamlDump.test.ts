@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { dumpYaml, parseYamlFile } from '../../../../src/core/7-metafiles/yamlFormat.js';
-import { PyFloat } from '../../../../src/core/1-base/pyjson.js';
+import { dumpYaml } from '../../../../src/core/7-metafiles/yaml/dump.js';
+import { parseYamlFile } from '../../../../src/core/7-metafiles/yaml/parse.js';
+import { PyFloat } from '../../../../src/core/1-base/python.js';
 import { ruamel } from './ruamelOracle.js';
 
 const pieces = [

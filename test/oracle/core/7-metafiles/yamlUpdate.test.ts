@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { dumpYaml, updateYamlText } from '../../../../src/core/7-metafiles/yamlFormat.js';
+import { dumpYaml } from '../../../../src/core/7-metafiles/yaml/dump.js';
+import { updateYamlText } from '../../../../src/core/7-metafiles/yaml/update.js';
 import { ruamel } from './ruamelOracle.js';
 
 describe('updateYamlText', () => {

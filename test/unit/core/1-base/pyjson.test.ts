@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  compareCodePoints,
-  pyFloatRepr,
-  pyJsonDumps,
-  PyFloat,
-} from '../../../../src/core/1-base/pyjson.js';
+import { compareCodePoints, pyFloatRepr, PyFloat } from '../../../../src/core/1-base/python.js';
+import { pyJsonDumps } from '../../../../src/core/1-base/pyjson.js';
 
 describe('pyJsonDumps', () => {
   it('matches the doc test vectors', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ParseCache } from '../../../../src/core/2-fs/parseCache.js';
-import { PyFloat } from '../../../../src/core/1-base/pyjson.js';
+import { PyFloat } from '../../../../src/core/1-base/python.js';
 
 const dirs: string[] = [];
 function cacheDir(): string {

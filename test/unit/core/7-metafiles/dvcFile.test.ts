@@ -14,8 +14,8 @@ import {
   syncRecordedState,
 } from '../../../../src/core/7-metafiles/dvcFile.js';
 import type { EntryObject } from '../../../../src/core/7-metafiles/entries.js';
-import { PyFloat } from '../../../../src/core/1-base/pyjson.js';
-import { parseYamlFile } from '../../../../src/core/7-metafiles/yamlFormat.js';
+import { PyFloat } from '../../../../src/core/1-base/python.js';
+import { parseYamlFile } from '../../../../src/core/7-metafiles/yaml/parse.js';
 import { Repo } from '../../../../src/core/6-repo/repo.js';
 
 let dir = '';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DvcFileError } from '../../../../src/core/1-base/errors.js';
-import { PyFloat } from '../../../../src/core/1-base/pyjson.js';
+import { PyFloat } from '../../../../src/core/1-base/python.js';
 import { validateDvcFile } from '../../../../src/core/7-metafiles/dvcFileSchema.js';
-import { parseYamlFile } from '../../../../src/core/7-metafiles/yamlFormat.js';
+import { parseYamlFile } from '../../../../src/core/7-metafiles/yaml/parse.js';
 
 const H = 'acbd18db4cc2f85cedef654fccc4a4d8';
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dumpYaml } from '../../../../src/core/7-metafiles/yamlFormat.js';
+import { dumpYaml } from '../../../../src/core/7-metafiles/yaml/dump.js';
 import { PipelineFile } from '../../../../src/core/7-metafiles/pipelineFile.js';
 import { Repo } from '../../../../src/core/6-repo/repo.js';
 import {

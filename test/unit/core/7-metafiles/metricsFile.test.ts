@@ -8,7 +8,7 @@ import {
   parseMetricsFile,
   parsePyJson,
 } from '../../../../src/core/7-metafiles/metricsFile.js';
-import { PyFloat } from '../../../../src/core/1-base/pyjson.js';
+import { PyFloat } from '../../../../src/core/1-base/python.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
 

@@ -9,7 +9,7 @@ import {
   parseParamsFile,
 } from '../../../../src/core/7-metafiles/paramsFile.js';
 import { serializeStage } from '../../../../src/core/7-metafiles/stageSerialize.js';
-import { PyFloat } from '../../../../src/core/1-base/pyjson.js';
+import { PyFloat } from '../../../../src/core/1-base/python.js';
 
 const files = (m: Record<string, string>) => (p: string) => m[p];
 

@@ -14,7 +14,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../../../src/core/1-base/errors.js';
 import { loadPipelineFile, PipelineFile } from '../../../../src/core/7-metafiles/pipelineFile.js';
 import { Repo } from '../../../../src/core/6-repo/repo.js';
-import { PyFloat } from '../../../../src/core/1-base/pyjson.js';
+import { PyFloat } from '../../../../src/core/1-base/python.js';
 
 let dir = '';
 let repo: Repo;

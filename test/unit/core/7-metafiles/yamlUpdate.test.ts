@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DvcFileError } from '../../../../src/core/1-base/errors.js';
 import { validateDvcFile } from '../../../../src/core/7-metafiles/dvcFileSchema.js';
-import {
-  dumpYaml,
-  parseYamlFile,
-  updateYamlText,
-} from '../../../../src/core/7-metafiles/yamlFormat.js';
-import { PyFloat } from '../../../../src/core/1-base/pyjson.js';
+import { dumpYaml } from '../../../../src/core/7-metafiles/yaml/dump.js';
+import { parseYamlFile } from '../../../../src/core/7-metafiles/yaml/parse.js';
+import { updateYamlText } from '../../../../src/core/7-metafiles/yaml/update.js';
+import { PyFloat } from '../../../../src/core/1-base/python.js';
 
 describe('updateYamlText', () => {
   it('replaces values in place, removes keys, replaces lists whose length changed', () => {
@@ -114,6 +112,11 @@ describe('validateDvcFile', () => {
     }
     expect(() => validateDvcFile(parseYamlFile('cmd: echo\n', 'y.dvc').data, 'y.dvc')).toThrow(
       /extra keys/,
+    );
+    // voluptuous writes each key of the path with repr(), as real DVC prints it.
+    const quoted = parseYamlFile('outs:\n- path: x\n  "it\'s\\xa0": 1\n', 'q.dvc').data;
+    expect(() => validateDvcFile(quoted, 'q.dvc')).toThrow(
+      `extra keys not allowed @ data['outs'][0]["it's\\xa0"]`,
     );
     expect(() =>
       validateDvcFile(parseYamlFile('cmd: echo\n', 'y.dvc').data, 'y.dvc', undefined, {

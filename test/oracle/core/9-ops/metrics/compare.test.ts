@@ -223,4 +223,36 @@ describe('against real DVC', () => {
       );
     }
   });
+  it('params diff: list values show their strings as Python repr escapes them (\\xa0, \\xad, \\u200b)', () => {
+    // Python's repr escapes every character str.isprintable() refuses: \xa0 and \xad too.
+    const repo = realpathSync(mkdtempSync(join(tmpdir(), 'sluice-params-repr-')));
+    try {
+      const at = (...args: string[]): string =>
+        execFileSync(args[0], args.slice(1), { cwd: repo, env, encoding: 'utf8' });
+      at('git', 'init', '-q', '-b', 'master');
+      at(dvc, 'init', '-q');
+      const before = 'tags: ["a\\xa0b", "soft\\xadx", "z\\u200bw", "it\'s", "\\u2028"]\nlr: 1\n';
+      writeFileSync(join(repo, 'params.yaml'), before);
+      writeFileSync(
+        join(repo, 'dvc.yaml'),
+        'stages:\n  s:\n    cmd: echo\n    params: [tags, lr]\n',
+      );
+      at('git', 'add', '-A');
+      at('git', 'commit', '-qm', 'one');
+      writeFileSync(join(repo, 'params.yaml'), 'tags: ["b\\xa0"]\nlr: 1\n');
+      const old = { 'params.yaml': loadStructuredFile('params.yaml', Buffer.from(before)) };
+      const cur = {
+        'params.yaml': loadStructuredFile('params.yaml', readFileSync(join(repo, 'params.yaml'))),
+      };
+      const ours = paramsDiff(old, cur, { all: false });
+      expect(plain(paramsDiffTable(ours, { aRev: 'HEAD' }))).toBe(
+        at(dvc, 'params', 'diff').trimEnd(),
+      );
+      expect(pyJsonDumps(ours as unknown as PyValue)).toBe(
+        canonical(at(dvc, 'params', 'diff', '--json')),
+      );
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  });
 });

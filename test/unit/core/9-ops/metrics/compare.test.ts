@@ -7,13 +7,12 @@ import {
   metricsShowTable,
   paramsDiff,
   paramsDiffTable,
-  pyRound,
 } from '../../../../../src/core/9-ops/metrics/compare.js';
 import type {
   RevisionData,
   RevisionMetrics,
 } from '../../../../../src/core/9-ops/metrics/compare.js';
-import { PyFloat } from '../../../../../src/core/1-base/pyjson.js';
+import { PyFloat, pyRound } from '../../../../../src/core/1-base/python.js';
 
 describe('pyRound / formatMetricValue', () => {
   it('rounds like Python round(): ties to even on the exact binary value', () => {
