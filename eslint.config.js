@@ -65,7 +65,7 @@ const FS_WRITERS_ALLOWED = [
   // The answer memo's own records in .dvc/tmp.
   'src/cli/answer-memo/answerRecorder.ts',
   'src/cli/answer-memo/rememberedAnswer.ts',
-  'src/core/6-repo/config.ts',
+  'src/core/6-repo/config/config.ts',
   'src/core/9-ops/data/init.ts',
   'src/core/9-ops/data/gc.ts',
   // Repairs cache objects and removes the cache's dead temporary files; reads the workspace only.

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../../src/core/1-base/errors.js';
 import { openStorage } from '../../../src/core/4-storage/registry.js';
-import { parseListPage } from '../../../src/core/4-storage/backends/s3Rest.js';
+import { parseListPage } from '../../../src/core/4-storage/backends/s3/s3Rest.js';
 import { startMinio, type MinioServer } from '../../helpers/servers/minio.js';
 import { describeConformance } from './conformance.js';
 

@@ -364,7 +364,7 @@ async function checkRemote(
       keys.push(remoteKey(key.slice(0, colon) as HashName, key.slice(colon + 1)));
     }
   }
-  const { LocalStorage } = await import('../../4-storage/backends/local.js');
+  const { LocalStorage } = await import('../../4-storage/backends/local/localStorage.js');
   const local = storage instanceof LocalStorage ? storage : undefined;
   const scratch = join(repo.tmpDir, 'sluice', 'fsck');
   if (local === undefined) await mkdir(scratch, { recursive: true });

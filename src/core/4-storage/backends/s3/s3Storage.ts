@@ -5,15 +5,16 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as ClientS3 from '@aws-sdk/client-s3';
 import type * as LibStorage from '@aws-sdk/lib-storage';
-import { SluiceError } from '../../1-base/errors.js';
-import { md5Bytes } from '../../3-objects/hashFile.js';
+import { SluiceError } from '../../../1-base/errors.js';
+import { md5Bytes } from '../../../3-objects/hashFile.js';
 import {
   maskUrl,
   RemoteNotFoundError,
   type ObjectInfo,
   type RemoteConfig,
   type RemoteStorage,
-} from '../storage.js';
+} from '../../storage.js';
+import { s3Backend } from './index.js';
 import {
   S3Rest,
   S3ServiceError,
@@ -22,7 +23,7 @@ import {
   type S3Credentials,
   type S3Location,
 } from './s3Rest.js';
-import { checkBytes, corruptSourceIn, verifiedReadStream } from '../verifiedUpload.js';
+import { checkBytes, corruptSourceIn, verifiedReadStream } from '../../verifiedUpload.js';
 import {
   accessDenied,
   authFailed,
@@ -35,7 +36,7 @@ import {
   stripRoot,
   streamToFile,
   unreachable,
-} from './shared.js';
+} from '../shared.js';
 
 /** Files up to this size go in one PUT; larger ones as a multipart upload. */
 const SINGLE_PUT_LIMIT = 16 * 1024 * 1024;
@@ -54,7 +55,7 @@ const PART_SIZE = 16 * 1024 * 1024;
  */
 export class S3Storage implements RemoteStorage {
   readonly displayUrl: string;
-  readonly capabilities = { canList: true, listPrefixLength: 3 as const, defaultJobs: 16 };
+  readonly capabilities = s3Backend.capabilities;
   private readonly rest: S3Rest;
   private sdkClient: ClientS3.S3Client | undefined;
 
