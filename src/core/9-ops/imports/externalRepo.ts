@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, posix, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { dirObjectHash, parseDirObject, serializeDirObject } from '../../3-objects/dirObject.js';
-import { Config } from '../../6-repo/config.js';
+import { Config } from '../../6-repo/config/index.js';
 import { namedSection } from '../../6-repo/configobj.js';
 import { decodeMetafile, parseYamlFile } from '../../7-metafiles/yamlFormat.js';
 import { SluiceError } from '../../1-base/errors.js';
