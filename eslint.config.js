@@ -75,7 +75,8 @@ const FS_WRITERS_ALLOWED = [
   'src/core/9-ops/remote/pull.ts',
   'src/core/9-ops/imports/externalRepo.ts',
   'src/core/4-storage/**/*.ts',
-  'src/core/9-ops/remote/sync.ts',
+  'src/core/9-ops/remote/download.ts',
+  'src/core/9-ops/remote/runCacheSync.ts',
   // `sluice get`, `plots --out`, `ui --export` and the demo write where the user names, not into
   // a repository's workspace.
   'src/core/9-ops/imports/importRepo.ts',
