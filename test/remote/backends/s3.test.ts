@@ -82,6 +82,38 @@ describe('S3 backend specifics', () => {
     await storage.close();
   });
 
+  it('takes credentials from a credential_process profile named by profile and configpath', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-s3-process-'));
+    const script = join(dir, 'credentials.sh');
+    const answer = JSON.stringify({
+      Version: 1,
+      AccessKeyId: server.accessKeyId,
+      SecretAccessKey: server.secretAccessKey,
+    });
+    writeFileSync(script, `#!/bin/sh\necho '${answer}'\n`, { mode: 0o755 });
+    const configFile = join(dir, 'config');
+    writeFileSync(configFile, `[profile proc]\ncredential_process = ${script}\n`);
+    const saved = { ...process.env };
+    // Keys in the environment are not used when the remote names a profile.
+    process.env.AWS_ACCESS_KEY_ID = 'not-this-key';
+    process.env.AWS_SECRET_ACCESS_KEY = 'not-this-secret';
+    try {
+      const storage = await openStorage('s3://sluice-tests/process', {
+        endpointurl: server.endpoint,
+        profile: 'proc',
+        configpath: configFile,
+        credentialpath: join(dir, 'no-credentials'),
+      });
+      const source = join(dir, 'source');
+      writeFileSync(source, 'signed with process credentials');
+      await storage.upload(source, 'obj');
+      expect(await storage.exists('obj')).toBe(true);
+      await storage.close();
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('refuses to run without credentials instead of asking the metadata service', async () => {
     const saved = { ...process.env };
     delete process.env.AWS_ACCESS_KEY_ID;

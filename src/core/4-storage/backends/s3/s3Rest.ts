@@ -19,6 +19,12 @@ export interface S3Credentials {
   sessionToken?: string;
 }
 
+/**
+ * Where the credentials of each request come from: the AWS SDK's provider chain (which caches
+ * them and fetches new ones before they expire), or the keys of the remote's config.
+ */
+export type S3CredentialSource = () => Promise<S3Credentials>;
+
 export interface S3Location {
   /** `https://s3.eu-west-1.amazonaws.com`, `http://127.0.0.1:9000`… (no trailing slash). */
   endpoint: string;
@@ -26,7 +32,7 @@ export interface S3Location {
   /** `endpoint/bucket/key` (MinIO and other custom endpoints) rather than `bucket.endpoint/key`. */
   pathStyle: boolean;
   region: string;
-  credentials: S3Credentials;
+  credentials: S3CredentialSource;
   /** Verify the server's TLS certificate (DVC's `ssl_verify`). */
   verifyTls: boolean;
 }
@@ -99,12 +105,12 @@ export class S3Rest {
    * Sends a request and answers the response unread, for streaming a download. The caller must
    * consume or destroy it.
    */
-  open(
+  async open(
     method: string,
     key: string | undefined,
     options: { query?: Record<string, string>; body?: Buffer; headers?: OutgoingHttpHeaders } = {},
   ): Promise<IncomingMessage> {
-    const signed = this.sign(method, key, options);
+    const signed = this.sign(method, key, options, await this.location.credentials());
     return new Promise((resolve, reject) => {
       const send = this.secure ? httpsRequest : httpRequest;
       const request = send(
@@ -156,6 +162,7 @@ export class S3Rest {
     method: string,
     key: string | undefined,
     options: { query?: Record<string, string>; body?: Buffer; headers?: OutgoingHttpHeaders },
+    credentials: S3Credentials,
   ): { path: string; headers: OutgoingHttpHeaders } {
     let path = key === undefined ? this.basePath || '/' : `${this.basePath}/${encodeKey(key)}`;
     if (options.query !== undefined) {
@@ -174,7 +181,7 @@ export class S3Rest {
       headers: { Host: host, ...options.headers },
       ...(options.body === undefined ? {} : { body: options.body }),
     };
-    aws4.sign(request, this.location.credentials);
+    aws4.sign(request, credentials);
     return { path, headers: request.headers ?? {} };
   }
 }
