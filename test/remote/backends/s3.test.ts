@@ -43,6 +43,10 @@ describeConformance('S3 (MinIO)', () => ({
 }));
 
 describe('S3 backend specifics', () => {
+  it("runs with the instance-metadata service out of the SDK's reach", () => {
+    expect(process.env.AWS_EC2_METADATA_DISABLED).toBe('true');
+  });
+
   it('names a missing bucket', async () => {
     const storage = await openStorage('s3://no-such-bucket-here/x', config());
     const target = join(mkdtempSync(join(tmpdir(), 'sluice-s3-')), 'x');
