@@ -8,16 +8,7 @@ import {
   type ConfigSection,
   type ConfigValue,
 } from '../configobj.js';
-import {
-  bool,
-  cacheType,
-  choices,
-  float,
-  int,
-  schemaOf,
-  str,
-  type Schema,
-} from './checks.js';
+import { bool, cacheType, choices, float, int, schemaOf, str, type Schema } from './checks.js';
 import { configError } from './names.js';
 
 /** DVC's config schema (dvc/config_schema.py) and the validation of a merged config. */
