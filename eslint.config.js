@@ -65,7 +65,7 @@ const FS_WRITERS_ALLOWED = [
   // The answer memo's own records in .dvc/tmp.
   'src/cli/answer-memo/answerRecorder.ts',
   'src/cli/answer-memo/rememberedAnswer.ts',
-  'src/core/6-repo/config.ts',
+  'src/core/6-repo/config/config.ts',
   'src/core/9-ops/data/init.ts',
   'src/core/9-ops/data/gc.ts',
   // Repairs cache objects and removes the cache's dead temporary files; reads the workspace only.
@@ -75,7 +75,8 @@ const FS_WRITERS_ALLOWED = [
   'src/core/9-ops/remote/pull.ts',
   'src/core/9-ops/imports/externalRepo.ts',
   'src/core/4-storage/**/*.ts',
-  'src/core/9-ops/remote/sync.ts',
+  'src/core/9-ops/remote/download.ts',
+  'src/core/9-ops/remote/runCacheSync.ts',
   // `sluice get`, `plots --out`, `ui --export` and the demo write where the user names, not into
   // a repository's workspace.
   'src/core/9-ops/imports/importRepo.ts',

@@ -64,12 +64,14 @@ await build({
         },
         // The core every data or pipeline command uses, in one chunk: Node 20 has no compile
         // cache, and a no-op `status` spent more time fetching ~30 chunks one import level
-        // after another than reading one file. The web page, plots and the cloud backends
-        // (each loaded with its SDK, only when used) stay apart, and so do the worker scripts:
+        // after another than reading one file. The web page, plots and the backends' implementations
+        // (each loaded with its SDK, only when used; a backend's `index.js` declaration, its
+        // `capabilities.js` and the
+        // local folder's implementation are core) stay apart, and so do the worker scripts:
         // code of theirs in a shared chunk would install its message handler in every thread.
         {
           name: 'core',
-          test: /dist[\\/](core[\\/](?!9-ops[\\/]metrics[\\/]plotsHtml|2-fs[\\/]repoPaths|3-objects[\\/]hashWorker|5-workspace[\\/]stampWorker|4-storage[\\/]backends[\\/](s3|azure|gcs|ssh|webdav|http))|cli[\\/](context|progress|ui|answer-memo[\\/]answerRecorder|commands[\\/](status|repro|reproRunner|cloudStatusCli|transferFlags)))|node_modules[\\/](yaml|js-yaml|smol-toml|p-limit|yocto-queue)[\\/]/,
+          test: /dist[\\/](core[\\/](?!9-ops[\\/]metrics[\\/]plotsHtml|2-fs[\\/]repoPaths|3-objects[\\/]hashWorker|5-workspace[\\/]stampWorker|4-storage[\\/]backends[\\/](?!local[\\/])[^\\/]+[\\/](?!(index|capabilities)\.js$))|cli[\\/](context|progress|ui|answer-memo[\\/]answerRecorder|commands[\\/](status|repro|reproRunner|cloudStatusCli|transferFlags)))|node_modules[\\/](yaml|js-yaml|smol-toml|p-limit|yocto-queue)[\\/]/,
         },
       ],
     },

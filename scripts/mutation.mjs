@@ -95,7 +95,13 @@ export const modules = {
   },
   sync: {
     what: 'transfer planner (push/pull/fetch)',
-    mutate: ['src/core/9-ops/remote/sync.ts'],
+    mutate: [
+      'src/core/9-ops/remote/plan.ts',
+      'src/core/9-ops/remote/remoteExisting.ts',
+      'src/core/9-ops/remote/cacheExisting.ts',
+      'src/core/9-ops/remote/upload.ts',
+      'src/core/9-ops/remote/download.ts',
+    ],
     tests: [
       'test/unit/core/4-storage/remote-existing.test.ts',
       'test/unit/core/4-storage/local-transfer.test.ts',

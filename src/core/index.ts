@@ -48,7 +48,7 @@ export type { ChangeWord } from './9-ops/pipeline/stageStatus.js';
 export type { StageState } from './9-ops/pipeline/repro.js';
 
 /** An object that could not be transferred: its output path, hash and why. */
-export type { ObjectProblem } from './9-ops/remote/sync.js';
+export type { ObjectProblem } from './9-ops/remote/transfer.js';
 
 /** Why a metrics file could not be read: the error's type and message. */
 export type { FileError } from './9-ops/metrics/collectMetrics.js';

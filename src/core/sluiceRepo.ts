@@ -6,7 +6,7 @@ import { init } from './9-ops/data/init.js';
 import { push } from './9-ops/remote/push.js';
 import { repoStatus, type StatusItem } from './9-ops/pipeline/stageStatus.js';
 import { repro, type StageState } from './9-ops/pipeline/repro.js';
-import type { ObjectProblem } from './9-ops/remote/sync.js';
+import type { ObjectProblem } from './9-ops/remote/transfer.js';
 import { Repo } from './6-repo/repo.js';
 import { StageIndex, stagesForTargets } from './7-metafiles/stageIndex.js';
 import { withRepoLock } from './9-ops/withRepoLock.js';

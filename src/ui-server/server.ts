@@ -416,7 +416,7 @@ export class UiApp {
     if (where.remote === undefined) {
       throw new HttpError(404, `'${path}' is not in the local cache and no remote is set`);
     }
-    const { fetchOneObject } = await import('../core/9-ops/remote/sync.js');
+    const { fetchOneObject } = await import('../core/9-ops/remote/download.js');
     try {
       await fetchOneObject(this.repo, where.remote, where.hash, where.hashName);
     } catch (error) {

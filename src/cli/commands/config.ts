@@ -29,7 +29,7 @@ export function registerConfig(program: Command): void {
       ) => {
         const ctx = contextOf(command);
         const { Config, formatConfigValue, parseConfigName } =
-          await import('../../core/6-repo/config.js');
+          await import('../../core/6-repo/config/index.js');
         const { findRoot } = await import('../../core/6-repo/repo.js');
         const { SluiceError } = await import('../../core/1-base/errors.js');
         const root = findRoot(ctx.cwd);

@@ -1,4 +1,4 @@
-import type { ConfigLevel } from '../../core/6-repo/config.js';
+import type { ConfigLevel } from '../../core/6-repo/config/index.js';
 
 export interface LevelFlags {
   global?: boolean;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import type { Config, ConfigLevel } from '../../core/6-repo/config.js';
+import type { Config, ConfigLevel } from '../../core/6-repo/config/index.js';
 import { contextOf, type CommandContext } from '../context.js';
 import { LEVEL_FLAGS, levelFromFlags, type LevelFlags } from './configLevels.js';
 
@@ -11,7 +11,7 @@ interface RemoteFlags extends LevelFlags {
 }
 
 async function loadConfig(ctx: CommandContext, level: ConfigLevel | undefined): Promise<Config> {
-  const { Config } = await import('../../core/6-repo/config.js');
+  const { Config } = await import('../../core/6-repo/config/index.js');
   const { findRoot } = await import('../../core/6-repo/repo.js');
   const { SluiceError } = await import('../../core/1-base/errors.js');
   const root = findRoot(ctx.cwd);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { SluiceError } from '../../core/1-base/errors.js';
 import type { TransferOptions, TransferReport } from '../../core/9-ops/remote/push.js';
 import type { Repo } from '../../core/6-repo/repo.js';
-import type { ObjectProblem } from '../../core/9-ops/remote/sync.js';
+import type { ObjectProblem } from '../../core/9-ops/remote/transfer.js';
 import { contextOf, openRepo, type CommandContext } from '../context.js';
 import { ProgressBar } from '../progress.js';
 import { withRepoLock } from '../../core/9-ops/withRepoLock.js';

@@ -1,2 +1,4 @@
-/** Remote schemes this build can talk to. */
-export const LINK_PROBE = 'local, http, https, s3, ssh, webdav, webdavs, azure, gs';
+import { supportedSchemes } from '../../core/4-storage/registry.js';
+
+/** Remote schemes this build can talk to, as the storage backends declare them. */
+export const LINK_PROBE = supportedSchemes().join(', ');

@@ -1,38 +1,59 @@
 import { SluiceError } from '../1-base/errors.js';
-import type { RemoteConfig, RemoteStorage, StorageFactory } from './storage.js';
+import { azureBackend } from './backends/azure/index.js';
+import { gcsBackend } from './backends/gcs/index.js';
+import { httpBackend } from './backends/http/index.js';
+import { localBackend } from './backends/local/index.js';
+import { s3Backend } from './backends/s3/index.js';
+import { sshBackend } from './backends/ssh/index.js';
+import { webdavBackend } from './backends/webdav/index.js';
+import type { RemoteConfig, RemoteStorage, StorageBackend } from './storage.js';
 
 /**
- * Backends by URL scheme, each imported only when a remote of its kind is used (the cloud
- * SDKs take 100-200 ms to load).
+ * Every backend, in the order `sluice version` lists their schemes. A backend is one folder
+ * under `backends/` whose `index.ts` declares it (see `StorageBackend`); adding one is adding
+ * its folder and its line here. Each imports its implementation only when a remote of its kind
+ * is opened (the cloud SDKs take 100-200 ms to load).
  */
-const FACTORIES: Record<string, () => Promise<StorageFactory>> = {
-  local: async () => (await import('./backends/local.js')).createLocalStorage,
-  s3: async () => (await import('./backends/s3.js')).createS3Storage,
-  ssh: async () => (await import('./backends/ssh.js')).createSshStorage,
-  http: async () => (await import('./backends/http.js')).createHttpStorage,
-  https: async () => (await import('./backends/http.js')).createHttpStorage,
-  webdav: async () => (await import('./backends/webdav.js')).createWebdavStorage,
-  webdavs: async () => (await import('./backends/webdav.js')).createWebdavStorage,
-  azure: async () => (await import('./backends/azure.js')).createAzureStorage,
-  gs: async () => (await import('./backends/gcs.js')).createGcsStorage,
-};
+export const BACKENDS: readonly StorageBackend[] = [
+  localBackend,
+  httpBackend,
+  s3Backend,
+  sshBackend,
+  webdavBackend,
+  azureBackend,
+  gcsBackend,
+];
+
+/** What `schemeOf` answers for a plain path or a `file://` URL. */
+export const LOCAL_SCHEME = 'local';
+
+const BY_SCHEME = new Map(BACKENDS.flatMap((b) => b.schemes.map((s) => [s, b] as const)));
 
 /** The scheme of a remote URL; a plain path (or `file://`) is `local`. */
 export function schemeOf(url: string): string {
   const match = /^([a-zA-Z][\w+.-]*):\/\//.exec(url);
-  if (match === null) return 'local';
+  if (match === null) return LOCAL_SCHEME;
   const scheme = (match[1] ?? '').toLowerCase();
-  return scheme === 'file' ? 'local' : scheme;
+  return scheme === 'file' ? LOCAL_SCHEME : scheme;
+}
+
+/** The backend that opens URLs of `scheme` (as `schemeOf` names it), if any. */
+export function backendFor(scheme: string): StorageBackend | undefined {
+  return BY_SCHEME.get(scheme);
+}
+
+/** Every scheme a backend opens, in the backends' order. */
+export function supportedSchemes(): string[] {
+  return BACKENDS.flatMap((b) => b.schemes);
 }
 
 export async function openStorage(url: string, config: RemoteConfig): Promise<RemoteStorage> {
   const scheme = schemeOf(url);
-  const load = FACTORIES[scheme];
-  if (load === undefined) {
+  const backend = backendFor(scheme);
+  if (backend === undefined) {
     throw new SluiceError('CONFIG', `Unsupported URL type ${scheme}://`, {
-      hint: `supported: ${Object.keys(FACTORIES).join(', ')}`,
+      hint: `supported: ${supportedSchemes().join(', ')}`,
     });
   }
-  const factory = await load();
-  return factory(url, config);
+  return backend.open(url, config);
 }

@@ -44,6 +44,26 @@ export interface RemoteStorage {
   info?(key: string): Promise<ObjectInfo | undefined>;
 
   /**
+   * Every key under `prefix` in one array (optional): where handing 10,000 keys one by one
+   * through an async iterator costs more than the listing itself (a local folder, an S3
+   * bucket), the sync engine asks for the whole listing at once.
+   */
+  listAll?(prefix: string): Promise<string[]>;
+
+  /**
+   * Downloads like `download` and answers the md5 of the bytes written, hashed in the same pass
+   * (optional; the caller still compares it with the object's id). Given a `spare` path, a
+   * backend may write the same bytes there too when it can do so on the side (the local one
+   * does, in the thread pool); the caller looks for the file.
+   */
+  downloadHashed?(
+    key: string,
+    localPath: string,
+    onBytes?: (bytes: number) => void,
+    spare?: string,
+  ): Promise<string>;
+
+  /**
    * Removes what killed uploads left under `prefix` and below: temporary files (named by
    * `tempNameFor`) whose owner is gone. Only backends that upload under a temporary name and
    * rename have any (local folder, SSH, WebDAV); object stores (S3, GCS, Azure) write an object
@@ -66,6 +86,78 @@ export interface StorageCapabilities {
   /** Default number of parallel transfers. */
   defaultJobs: number;
 }
+
+/**
+ * One kind of storage, declared by its folder `backends/<name>/index.ts`: the registry, the
+ * config's validation, `sluice version` and `import-url` read these declarations and keep no
+ * list of their own. The implementation (and its SDK) is loaded only when `open` is called.
+ */
+export interface StorageBackend {
+  /** The folder's name: `local`, `s3`, … */
+  readonly name: string;
+  /**
+   * The URL schemes it opens, in the order `sluice version` lists them. `local` stands for a
+   * plain path or a `file://` URL (see `schemeOf`).
+   */
+  readonly schemes: readonly string[];
+  /**
+   * The options DVC accepts in a `['remote "name"']` section of this kind, besides
+   * `REMOTE_COMMON_OPTIONS` (dvc/config_schema.py).
+   */
+  readonly options: RemoteOptionSchema;
+  /** What every storage of this kind can do (the instances answer the same object). */
+  readonly capabilities: StorageCapabilities;
+  /** How `import-url` reads a source of this kind; absent when it cannot. */
+  readonly importUrl?: ImportRule;
+  /** Loads the implementation and opens a storage for a URL of one of `schemes`. */
+  readonly open: StorageFactory;
+}
+
+/**
+ * How `import-url` reads a source and what it records in the dep:
+ * - `path`: a local file or folder, hashed where it is (md5);
+ * - `get`: one HTTP GET, whose ETag (or Content-MD5) header is recorded as `checksum`;
+ * - `storage` with `md5`: the objects are read through the storage and their md5 recorded;
+ * - `storage` with `etag`: the object store's ETag is recorded as `etag`, as DVC writes it
+ *   (`recordedEtag`), so no download is needed to know whether the source changed.
+ */
+export type ImportRule =
+  | { readonly source: 'path' }
+  | { readonly source: 'get' }
+  | { readonly source: 'storage'; readonly checksum: 'md5' }
+  | {
+      readonly source: 'storage';
+      readonly checksum: 'etag';
+      readonly recordedEtag: (etag: string) => string;
+    };
+
+/**
+ * The type of one option, as DVC's config schema checks it (the config turns these into its
+ * checks, see 6-repo/config/schema.ts): a string, a `true`/`false`, an integer or a float (at
+ * least `min`), one of a few words, a list of link types; `pythonBool`/`pythonInt` are options
+ * DVC's schema types as a Python value, which no value read from a config file is.
+ */
+export type OptionType =
+  | 'str'
+  | 'bool'
+  | 'cacheType'
+  | 'pythonBool'
+  | 'pythonInt'
+  | { readonly int: { readonly min?: number } }
+  | { readonly float: { readonly min?: number } }
+  | { readonly oneOf: readonly string[] };
+
+export type RemoteOptionSchema = Readonly<Record<string, OptionType>>;
+
+/** The options every remote accepts, whatever its kind. */
+export const REMOTE_COMMON_OPTIONS: RemoteOptionSchema = {
+  url: 'str',
+  checksum_jobs: { int: { min: 1 } },
+  jobs: { int: { min: 1 } },
+  worktree: 'bool',
+  no_traverse: 'bool',
+  version_aware: 'bool',
+};
 
 /** What an object store says about one object. */
 export interface ObjectInfo {

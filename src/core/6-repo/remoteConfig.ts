@@ -1,4 +1,4 @@
-import { CONFIG_LEVELS, type Config, type ConfigLevel } from './config.js';
+import { CONFIG_LEVELS, type Config, type ConfigLevel } from './config/index.js';
 import { namedSection } from './configobj.js';
 import { SluiceError } from '../1-base/errors.js';
 import { maskUrl } from '../4-storage/storage.js';

@@ -1,4 +1,4 @@
-import type { Config } from './config.js';
+import type { Config } from './config/index.js';
 import { SluiceError } from '../1-base/errors.js';
 import { openStorage } from '../4-storage/registry.js';
 import { maskUrl, type RemoteConfig, type RemoteStorage } from '../4-storage/storage.js';

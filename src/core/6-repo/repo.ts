@@ -5,7 +5,7 @@ import { ParseCache } from '../2-fs/parseCache.js';
 import { Linker, parseLinkTypes } from '../3-objects/link.js';
 import { LinkRecord } from '../3-objects/linkRecord.js';
 import { ObjectStore } from '../3-objects/objectStore.js';
-import { Config } from './config.js';
+import { Config } from './config/index.js';
 import { SluiceError } from '../1-base/errors.js';
 import { GuardedWorkspace } from '../5-workspace/guardedWorkspace.js';
 import { nothingReclaimed, type Reclaimed } from '../2-fs/tempFiles.js';

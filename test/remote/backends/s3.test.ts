@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../../src/core/1-base/errors.js';
 import { openStorage } from '../../../src/core/4-storage/registry.js';
-import { parseListPage } from '../../../src/core/4-storage/backends/s3Rest.js';
+import { parseListPage } from '../../../src/core/4-storage/backends/s3/s3Rest.js';
 import { startMinio, type MinioServer } from '../../helpers/servers/minio.js';
 import { describeConformance } from './conformance.js';
 
@@ -43,6 +43,10 @@ describeConformance('S3 (MinIO)', () => ({
 }));
 
 describe('S3 backend specifics', () => {
+  it("runs with the instance-metadata service out of the SDK's reach", () => {
+    expect(process.env.AWS_EC2_METADATA_DISABLED).toBe('true');
+  });
+
   it('names a missing bucket', async () => {
     const storage = await openStorage('s3://no-such-bucket-here/x', config());
     const target = join(mkdtempSync(join(tmpdir(), 'sluice-s3-')), 'x');
@@ -80,6 +84,38 @@ describe('S3 backend specifics', () => {
     });
     expect(await storage.exists('nothing')).toBe(false);
     await storage.close();
+  });
+
+  it('takes credentials from a credential_process profile named by profile and configpath', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-s3-process-'));
+    const script = join(dir, 'credentials.sh');
+    const answer = JSON.stringify({
+      Version: 1,
+      AccessKeyId: server.accessKeyId,
+      SecretAccessKey: server.secretAccessKey,
+    });
+    writeFileSync(script, `#!/bin/sh\necho '${answer}'\n`, { mode: 0o755 });
+    const configFile = join(dir, 'config');
+    writeFileSync(configFile, `[profile proc]\ncredential_process = ${script}\n`);
+    const saved = { ...process.env };
+    // Keys in the environment are not used when the remote names a profile.
+    process.env.AWS_ACCESS_KEY_ID = 'not-this-key';
+    process.env.AWS_SECRET_ACCESS_KEY = 'not-this-secret';
+    try {
+      const storage = await openStorage('s3://sluice-tests/process', {
+        endpointurl: server.endpoint,
+        profile: 'proc',
+        configpath: configFile,
+        credentialpath: join(dir, 'no-credentials'),
+      });
+      const source = join(dir, 'source');
+      writeFileSync(source, 'signed with process credentials');
+      await storage.upload(source, 'obj');
+      expect(await storage.exists('obj')).toBe(true);
+      await storage.close();
+    } finally {
+      process.env = saved;
+    }
   });
 
   it('refuses to run without credentials instead of asking the metadata service', async () => {

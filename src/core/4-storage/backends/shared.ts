@@ -169,7 +169,8 @@ export function accessDenied(displayUrl: string, key: string, hint: string): Slu
 
 /**
  * Refused credentials or access: every other object of the transfer would fail the same way, so
- * the sync engine stops at the first rather than reporting each object (see sync.ts).
+ * the sync engine stops at the first rather than reporting each object (see 9-ops/remote/upload.ts
+ * and download.ts).
  */
 export class RemoteAccessError extends SluiceError {
   constructor(message: string, hint: string) {

@@ -25,7 +25,8 @@ import {
 } from '../../8-revisions/objects.js';
 import { openRemote, type OpenRemote } from '../../6-repo/remotes.js';
 import { RemoteNotFoundError, type RemoteStorage } from '../../4-storage/storage.js';
-import { downloadObject, withRetries } from '../remote/sync.js';
+import { downloadObject } from '../remote/download.js';
+import { withRetries } from '../remote/transfer.js';
 
 /**
  * `sluice fsck`: checks that every object of the local cache (and, with a remote, of the remote)
@@ -364,7 +365,7 @@ async function checkRemote(
       keys.push(remoteKey(key.slice(0, colon) as HashName, key.slice(colon + 1)));
     }
   }
-  const { LocalStorage } = await import('../../4-storage/backends/local.js');
+  const { LocalStorage } = await import('../../4-storage/backends/local/localStorage.js');
   const local = storage instanceof LocalStorage ? storage : undefined;
   const scratch = join(repo.tmpDir, 'sluice', 'fsck');
   if (local === undefined) await mkdir(scratch, { recursive: true });

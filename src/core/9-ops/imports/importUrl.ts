@@ -11,11 +11,17 @@ import { md5File } from '../../3-objects/hashFile.js';
 import { compareCodePoints } from '../../1-base/python.js';
 import { pyJsonDumps } from '../../1-base/pyjson.js';
 import { maskError } from '../../6-repo/remotes.js';
-import { maskUrl } from '../../4-storage/storage.js';
+import { maskUrl, type ImportRule } from '../../4-storage/storage.js';
 import { tempNameFor } from '../../2-fs/atomicWrite.js';
 import { parseYamlFile } from '../../7-metafiles/yaml/parse.js';
 import type { Repo } from '../../6-repo/repo.js';
-import { openStorage, schemeOf } from '../../4-storage/registry.js';
+import {
+  BACKENDS,
+  backendFor,
+  LOCAL_SCHEME,
+  openStorage,
+  schemeOf,
+} from '../../4-storage/registry.js';
 import { computeStageMd5, saveDvcFile } from '../../7-metafiles/dvcFile.js';
 import { importedOutEntry, type EntryObject } from '../../7-metafiles/entries.js';
 import { hashPath, type PathHash } from '../../5-workspace/hashPath.js';
@@ -149,29 +155,8 @@ async function httpSource(repo: Repo, url: string, download: boolean): Promise<S
   };
 }
 
-const CLOUD_SCHEMES = new Set(['s3', 'azure', 'gs', 'ssh']);
-
-/**
- * The checksum DVC records for an object of an object store (dvc-data's `Meta.from_info`): the
- * S3 ETag without quotes, the Azure ETag with them, the GCS ETag decoded from base64 to hex.
- */
-function recordedEtag(scheme: string, etag: string | undefined): string | undefined {
-  if (etag === undefined || etag === '') return undefined;
-  if (scheme === 's3') return etag.replace(/^"+|"+$/g, '');
-  if (scheme === 'azure') return etag.startsWith('"') ? etag : `"${etag}"`;
-  if (scheme === 'gs') return Buffer.from(etag, 'base64').toString('hex');
-  return etag;
-}
-
-/** The options a cloud source is opened with: `--fs-config`, then the standard environment. */
-function sourceConfig(scheme: string, fsConfig: Record<string, string>): Record<string, string> {
-  const config = { ...fsConfig };
-  if (scheme === 's3' && config.endpointurl === undefined) {
-    const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-    if (endpoint !== undefined && endpoint !== '') config.endpointurl = endpoint;
-  }
-  return config;
-}
+/** A source read through a storage, by its backend's rule (see `ImportRule`). */
+type StorageRule = Extract<ImportRule, { source: 'storage' }>;
 
 /** Splits `scheme://netloc/a/b` into the storage of `scheme://netloc/a` and the name `b`. */
 function splitUrl(url: string): { parent: string; name: string } {
@@ -190,30 +175,32 @@ function splitUrl(url: string): { parent: string; name: string } {
 }
 
 /**
- * s3://, azure://, gs:// and ssh:// sources: a file or a folder (a prefix). Object stores are
- * described by their ETags (no download needed to know the state); ssh by the md5 of the bytes,
- * as DVC does, so an ssh source is read even with --no-download.
+ * Sources a storage reads (s3://, azure://, gs://, ssh://…): a file or a folder (a prefix).
+ * Object stores are described by their ETags (no download needed to know the state); ssh by
+ * the md5 of the bytes, as DVC does, so an ssh source is read even with --no-download.
  */
 async function cloudSource(
   repo: Repo,
   url: string,
   download: boolean,
   fsConfig: Record<string, string>,
+  rule: StorageRule,
 ): Promise<SourceState> {
-  const scheme = schemeOf(url);
   const { parent, name } = splitUrl(url);
-  const storage = await openStorage(parent, sourceConfig(scheme, fsConfig));
+  const storage = await openStorage(parent, fsConfig);
   const temps: string[] = [];
   const cleanup = (): void => {
     for (const temp of temps) rmSync(temp, { force: true });
   };
   try {
-    const useEtag = scheme !== 'ssh';
+    const useEtag = rule.checksum === 'etag';
     const describe = async (key: string): Promise<{ size: number; etag?: string } | undefined> => {
-      if (!useEtag) return (await storage.exists(key)) ? { size: 0 } : undefined;
+      if (rule.checksum === 'md5') return (await storage.exists(key)) ? { size: 0 } : undefined;
       const info = await storage.info?.(key);
       if (info === undefined) return undefined;
-      const etag = recordedEtag(scheme, info.etag);
+      // DVC records the checksum as its backend spells it (see the backend's `recordedEtag`).
+      const etag =
+        info.etag === undefined || info.etag === '' ? undefined : rule.recordedEtag(info.etag);
       return etag === undefined ? { size: info.size } : { size: info.size, etag };
     };
     // Downloads one object into the cache's temp area and hashes it.
@@ -318,10 +305,16 @@ async function sourceState(
 ): Promise<SourceState> {
   if (isLocal(url)) return localSource(repo, localPath(url, cwd), download);
   const scheme = schemeOf(url);
-  if (scheme === 'http' || scheme === 'https') return httpSource(repo, url, download);
-  if (CLOUD_SCHEMES.has(scheme)) return cloudSource(repo, url, download, fsConfig);
+  const rule = backendFor(scheme)?.importUrl;
+  if (rule?.source === 'get') return httpSource(repo, url, download);
+  if (rule?.source === 'storage') return cloudSource(repo, url, download, fsConfig, rule);
+  const supported = BACKENDS.flatMap((b) =>
+    b.importUrl === undefined
+      ? []
+      : b.schemes.map((s) => (s === LOCAL_SCHEME ? 'local paths' : `${s}://`)),
+  );
   throw new SluiceError('BAD_ARGUMENTS', `import-url does not support ${scheme}:// yet`, {
-    hint: 'supported: local paths, http(s)://, s3://, azure://, gs://, ssh://',
+    hint: `supported: ${supported.join(', ')}`,
   });
 }
 

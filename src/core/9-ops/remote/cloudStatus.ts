@@ -1,7 +1,7 @@
 import type { Repo } from '../../6-repo/repo.js';
 import { collectUsedOutputs } from '../../8-revisions/objects.js';
 import { openRemote } from '../../6-repo/remotes.js';
-import { cloudStatus as compare, type CloudState } from './sync.js';
+import { compareWithRemote, type CloudState } from './compareWithRemote.js';
 import { groupByRemote, type TransferOptions } from './push.js';
 
 /** `sluice status -c`: which objects differ between the cache and the remote(s). */
@@ -16,7 +16,7 @@ export async function cloudStatus(
     const remote = await openRemote(repo.config, name, options.jobs);
     remotes.push(remote.name);
     try {
-      Object.assign(status, await compare(repo, remote.storage, group, remote.jobs));
+      Object.assign(status, await compareWithRemote(repo, remote.storage, group, remote.jobs));
     } finally {
       await remote.storage.close();
     }

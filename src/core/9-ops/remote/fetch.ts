@@ -1,7 +1,8 @@
 import type { Repo } from '../../6-repo/repo.js';
 import { collectUsedOutputs, type UsedOutput } from '../../8-revisions/objects.js';
 import { openRemote } from '../../6-repo/remotes.js';
-import { fetchObjects, syncRunCache } from './sync.js';
+import { fetchObjects } from './download.js';
+import { syncRunCache } from './runCacheSync.js';
 import { groupByRemote, mergeResults, type TransferOptions, type TransferReport } from './push.js';
 
 /** `sluice fetch`: download the used objects the cache lacks (hash-verified). */

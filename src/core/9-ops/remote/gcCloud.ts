@@ -4,7 +4,10 @@ import { usedObjects } from '../data/gc.js';
 import type { Repo } from '../../6-repo/repo.js';
 import { StageIndex } from '../../7-metafiles/stageIndex.js';
 import { openRemote } from '../../6-repo/remotes.js';
-import { gcRemote } from './sync.js';
+import pLimit from 'p-limit';
+import type { RemoteStorage } from '../../4-storage/storage.js';
+import { parseRemoteKey } from '../../8-revisions/objects.js';
+import { withRetries } from './transfer.js';
 
 /**
  * `gc -c`: removes from the remote every object the kept scope does not use (the workspace plus
@@ -31,4 +34,22 @@ export async function gcCloud(
   } finally {
     await remote.storage.close();
   }
+}
+
+/** `gc -c`: deletes remote objects (3.x and legacy) that are not in `used`. */
+export async function gcRemote(
+  storage: RemoteStorage,
+  used: Map<HashName, Set<string>>,
+  jobs: number,
+): Promise<number> {
+  const doomed: string[] = [];
+  for await (const key of storage.list('')) {
+    const parsed = parseRemoteKey(key);
+    if (parsed === undefined) continue;
+    if (used.get(parsed.name)?.has(parsed.oid) === true) continue;
+    doomed.push(key);
+  }
+  const limit = pLimit(Math.max(1, jobs));
+  await Promise.all(doomed.map((key) => limit(() => withRetries(() => storage.delete(key)))));
+  return doomed.length;
 }

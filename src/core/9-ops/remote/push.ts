@@ -5,13 +5,9 @@ import {
   type UsedOutput,
 } from '../../8-revisions/objects.js';
 import { openRemote } from '../../6-repo/remotes.js';
-import {
-  pushObjects,
-  syncRunCache,
-  type SpareCopies,
-  type SyncProgress,
-  type SyncResult,
-} from './sync.js';
+import { syncRunCache } from './runCacheSync.js';
+import type { SpareCopies, SyncProgress, SyncResult } from './transfer.js';
+import { pushObjects } from './upload.js';
 
 export interface TransferOptions extends CollectOptions {
   remote?: string;

@@ -8,7 +8,7 @@ import {
   formatConfigValue,
   parseConfigName,
   type ConfigLevel,
-} from '../../../../src/core/6-repo/config.js';
+} from '../../../../src/core/6-repo/config/index.js';
 import { SluiceError } from '../../../../src/core/1-base/errors.js';
 import { dvcBinary, requireTool } from '../../../helpers/tools.js';
 

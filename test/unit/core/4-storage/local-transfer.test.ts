@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalStorage } from '../../../../src/core/4-storage/backends/local.js';
+import { LocalStorage } from '../../../../src/core/4-storage/backends/local/localStorage.js';
 import { RemoteNotFoundError } from '../../../../src/core/4-storage/storage.js';
 import { CorruptSourceError } from '../../../../src/core/4-storage/verifiedUpload.js';
 

@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LocalStorage } from '../../../../src/core/4-storage/backends/local.js';
+import { LocalStorage } from '../../../../src/core/4-storage/backends/local/localStorage.js';
 import type { RemoteStorage } from '../../../../src/core/4-storage/storage.js';
-import { remoteExisting } from '../../../../src/core/9-ops/remote/sync.js';
+import { remoteExisting } from '../../../../src/core/9-ops/remote/remoteExisting.js';
 
 /**
  * How the existence check asks a remote: which prefixes it lists, or which keys it probes. The

@@ -6,7 +6,7 @@ import {
   parseConfigName,
   resolveConfigPathForRead,
   resolveConfigPathForWrite,
-} from '../../../../src/core/6-repo/config.js';
+} from '../../../../src/core/6-repo/config/index.js';
 import { SluiceError } from '../../../../src/core/1-base/errors.js';
 
 describe('names and values', () => {

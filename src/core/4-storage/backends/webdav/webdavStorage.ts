@@ -2,10 +2,11 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { posix } from 'node:path';
 import type { FileStat, WebDAVClient } from 'webdav';
-import { SluiceError } from '../../1-base/errors.js';
-import { tempBaseName } from '../../2-fs/atomicWrite.js';
-import { maskUrl, type RemoteConfig, type RemoteStorage } from '../storage.js';
-import { authHeaders, HttpStorage } from './http.js';
+import { SluiceError } from '../../../1-base/errors.js';
+import { tempBaseName } from '../../../2-fs/atomicWrite.js';
+import { maskUrl, type RemoteConfig, type RemoteStorage } from '../../storage.js';
+import { webdavCapabilities } from './capabilities.js';
+import { authHeaders, HttpStorage } from '../http/httpStorage.js';
 import {
   folderKeys,
   listedFolder,
@@ -16,8 +17,8 @@ import {
   option,
   reasonOf,
   unreachable,
-} from './shared.js';
-import { checkBytes, corruptSourceIn, verifiedReadStream } from '../verifiedUpload.js';
+} from '../shared.js';
+import { checkBytes, corruptSourceIn, verifiedReadStream } from '../../verifiedUpload.js';
 
 const BUFFERED_UPLOAD_LIMIT = 16 * 1024 * 1024;
 
@@ -29,7 +30,7 @@ const BUFFERED_UPLOAD_LIMIT = 16 * 1024 * 1024;
  */
 export class WebdavStorage implements RemoteStorage {
   readonly displayUrl: string;
-  readonly capabilities = { canList: true, listPrefixLength: 2 as const, defaultJobs: 16 };
+  readonly capabilities = webdavCapabilities;
   private readonly madeDirs = new Map<string, Promise<void>>();
 
   constructor(

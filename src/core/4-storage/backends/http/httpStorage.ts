@@ -1,9 +1,22 @@
 import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { SluiceError } from '../../1-base/errors.js';
-import { maskUrl, RemoteNotFoundError, type RemoteConfig, type RemoteStorage } from '../storage.js';
-import { authFailed, intOption, networkCode, option, streamToFile, unreachable } from './shared.js';
-import { checkBytes, corruptSourceIn, verifiedReadStream } from '../verifiedUpload.js';
+import { SluiceError } from '../../../1-base/errors.js';
+import {
+  maskUrl,
+  RemoteNotFoundError,
+  type RemoteConfig,
+  type RemoteStorage,
+} from '../../storage.js';
+import { httpCapabilities } from './capabilities.js';
+import {
+  authFailed,
+  intOption,
+  networkCode,
+  option,
+  streamToFile,
+  unreachable,
+} from '../shared.js';
+import { checkBytes, corruptSourceIn, verifiedReadStream } from '../../verifiedUpload.js';
 
 /** What `fetch` accepts as a request body. */
 type BodyInit = NonNullable<RequestInit['body']>;
@@ -19,7 +32,7 @@ const BUFFERED_UPLOAD_LIMIT = 16 * 1024 * 1024;
  */
 export class HttpStorage implements RemoteStorage {
   readonly displayUrl: string;
-  readonly capabilities = { canList: false, listPrefixLength: 3 as const, defaultJobs: 16 };
+  readonly capabilities = httpCapabilities;
 
   constructor(
     private readonly base: string,

@@ -4,16 +4,22 @@ import { homedir, userInfo } from 'node:os';
 import { join, posix } from 'node:path';
 import type { ConnectConfig, SFTPWrapper, Stats, TransferOptions } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
-import { SluiceError } from '../../1-base/errors.js';
-import { tempBaseName } from '../../2-fs/atomicWrite.js';
+import { SluiceError } from '../../../1-base/errors.js';
+import { tempBaseName } from '../../../2-fs/atomicWrite.js';
 import {
   addReclaimed,
   isTempOwnerGone,
   nothingReclaimed,
   parseTempName,
   type Reclaimed,
-} from '../../2-fs/tempFiles.js';
-import { maskUrl, RemoteNotFoundError, type RemoteConfig, type RemoteStorage } from '../storage.js';
+} from '../../../2-fs/tempFiles.js';
+import {
+  maskUrl,
+  RemoteNotFoundError,
+  type RemoteConfig,
+  type RemoteStorage,
+} from '../../storage.js';
+import { sshCapabilities } from './capabilities.js';
 import {
   folderKeys,
   listedFolder,
@@ -25,8 +31,8 @@ import {
   option,
   reasonOf,
   unreachable,
-} from './shared.js';
-import { checkFile, corruptSourceIn } from '../verifiedUpload.js';
+} from '../shared.js';
+import { checkFile, corruptSourceIn } from '../../verifiedUpload.js';
 
 /** SFTP status codes (draft-ietf-secsh-filexfer-02). */
 const SFTP_NO_SUCH_FILE = 2;
@@ -49,7 +55,7 @@ const LIST_FOLDERS_AT_ONCE = 16;
  */
 export class SshStorage implements RemoteStorage {
   readonly displayUrl: string;
-  readonly capabilities = { canList: true, listPrefixLength: 2 as const, defaultJobs: 8 };
+  readonly capabilities = sshCapabilities;
   private readonly madeDirs = new Map<string, Promise<void>>();
 
   constructor(
@@ -79,7 +85,8 @@ export class SshStorage implements RemoteStorage {
     for (const keys of below) yield* await keys;
   }
 
-  private async listAll(prefix: string): Promise<string[]> {
+  /** Every key under `prefix` in one array (the sync engine lists many folders this way). */
+  async listAll(prefix: string): Promise<string[]> {
     const keys: string[] = [];
     for await (const key of this.list(prefix)) keys.push(key);
     return keys;

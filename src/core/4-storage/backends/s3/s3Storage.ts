@@ -1,28 +1,21 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type * as ClientS3 from '@aws-sdk/client-s3';
 import type * as LibStorage from '@aws-sdk/lib-storage';
-import { SluiceError } from '../../1-base/errors.js';
-import { md5Bytes } from '../../3-objects/hashFile.js';
+import { SluiceError } from '../../../1-base/errors.js';
+import { md5Bytes } from '../../../3-objects/hashFile.js';
 import {
   maskUrl,
   RemoteNotFoundError,
   type ObjectInfo,
   type RemoteConfig,
   type RemoteStorage,
-} from '../storage.js';
-import {
-  S3Rest,
-  S3ServiceError,
-  serviceError,
-  type ListPage,
-  type S3Credentials,
-  type S3Location,
-} from './s3Rest.js';
-import { checkBytes, corruptSourceIn, verifiedReadStream } from '../verifiedUpload.js';
+} from '../../storage.js';
+import { s3Capabilities } from './capabilities.js';
+import { S3Rest, S3ServiceError, serviceError, type ListPage, type S3Location } from './s3Rest.js';
+import { nonEmpty, resolveS3Identity, type S3Identity } from './s3Credentials.js';
+import { checkBytes, corruptSourceIn, verifiedReadStream } from '../../verifiedUpload.js';
 import {
   accessDenied,
   authFailed,
@@ -35,7 +28,7 @@ import {
   stripRoot,
   streamToFile,
   unreachable,
-} from './shared.js';
+} from '../shared.js';
 
 /** Files up to this size go in one PUT; larger ones as a multipart upload. */
 const SINGLE_PUT_LIMIT = 16 * 1024 * 1024;
@@ -45,16 +38,14 @@ const PART_SIZE = 16 * 1024 * 1024;
 
 /**
  * An S3 (or S3-compatible: MinIO, Ceph, R2…) bucket. Credentials come from the remote's config,
- * the standard AWS environment variables or a profile of the shared credentials file, and
- * nothing else: the SDK's default chain would ask the instance-metadata service
- * (169.254.169.254) when it finds none, which is slow and surprising on a laptop.
+ * the AWS environment variables or the AWS SDK's provider chain (see `resolveS3Identity`).
  *
  * Requests go through `S3Rest` (signed REST calls over keep-alive sockets); the AWS SDK is
  * loaded only for the multipart upload of a file over 16 MiB.
  */
 export class S3Storage implements RemoteStorage {
   readonly displayUrl: string;
-  readonly capabilities = { canList: true, listPrefixLength: 3 as const, defaultJobs: 16 };
+  readonly capabilities = s3Capabilities;
   private readonly rest: S3Rest;
   private sdkClient: ClientS3.S3Client | undefined;
 
@@ -62,6 +53,7 @@ export class S3Storage implements RemoteStorage {
     private readonly location: S3Location & { upload: UploadOptions },
     private readonly root: string,
     url: string,
+    private readonly identity: S3Identity,
   ) {
     this.displayUrl = maskUrl(url);
     this.rest = new S3Rest(location);
@@ -336,10 +328,8 @@ export class S3Storage implements RemoteStorage {
         'check the credentials (access_key_id / secret_access_key, the profile or the AWS_* environment variables) and the bucket policy',
       );
     }
-    const secrets = [
-      this.location.credentials.secretAccessKey,
-      this.location.credentials.sessionToken,
-    ];
+    const seen = this.identity.lastSeen();
+    const secrets = [seen?.secretAccessKey, seen?.sessionToken];
     return new SluiceError(
       'REMOTE',
       `remote '${this.displayUrl}': ${name === '' ? 'error' : name}: ${reasonOf(error, secrets)}`,
@@ -381,125 +371,16 @@ function httpStatus(error: unknown): number | undefined {
   return meta?.httpStatusCode;
 }
 
-/** A minimal INI reader for ~/.aws/credentials and ~/.aws/config. */
-function readIni(path: string): Map<string, Map<string, string>> {
-  const sections = new Map<string, Map<string, string>>();
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return sections;
-  }
-  let current: Map<string, string> | undefined;
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
-    const header = /^\[\s*(.+?)\s*\]$/.exec(line);
-    if (header !== null) {
-      current = new Map();
-      sections.set(header[1] ?? '', current);
-      continue;
-    }
-    const eq = line.indexOf('=');
-    if (current !== undefined && eq > 0) {
-      current.set(line.slice(0, eq).trim().toLowerCase(), line.slice(eq + 1).trim());
-    }
-  }
-  return sections;
-}
-
-/** Credentials and region of a profile from the shared files (as boto3 reads them). */
-function fromProfile(config: RemoteConfig): {
-  credentials?: S3Credentials;
-  region?: string;
-  profile: string;
-} {
-  const profile = option(config, 'profile') ?? process.env.AWS_PROFILE ?? 'default';
-  const credentialsPath =
-    option(config, 'credentialpath') ??
-    process.env.AWS_SHARED_CREDENTIALS_FILE ??
-    join(homedir(), '.aws', 'credentials');
-  const configPath =
-    option(config, 'configpath') ??
-    process.env.AWS_CONFIG_FILE ??
-    join(homedir(), '.aws', 'config');
-  const configSection =
-    readIni(configPath).get(profile === 'default' ? 'default' : `profile ${profile}`) ??
-    readIni(configPath).get(profile);
-  const section = readIni(credentialsPath).get(profile) ?? configSection;
-  const accessKeyId = section?.get('aws_access_key_id');
-  const secretAccessKey = section?.get('aws_secret_access_key');
-  const sessionToken = section?.get('aws_session_token');
-  const region = configSection?.get('region');
-  const result: { credentials?: S3Credentials; region?: string; profile: string } = { profile };
-  if (region !== undefined) result.region = region;
-  if (accessKeyId !== undefined && secretAccessKey !== undefined) {
-    result.credentials =
-      sessionToken === undefined
-        ? { accessKeyId, secretAccessKey }
-        : { accessKeyId, secretAccessKey, sessionToken };
-  }
-  return result;
-}
-
-function resolveCredentials(
-  config: RemoteConfig,
-  displayUrl: string,
-): { credentials: S3Credentials; region?: string } {
-  const accessKeyId = option(config, 'access_key_id');
-  const secretAccessKey = option(config, 'secret_access_key');
-  const sessionToken = option(config, 'session_token');
-  const explicitProfile = option(config, 'profile') !== undefined;
-  if (accessKeyId !== undefined && secretAccessKey !== undefined) {
-    return {
-      credentials:
-        sessionToken === undefined
-          ? { accessKeyId, secretAccessKey }
-          : { accessKeyId, secretAccessKey, sessionToken },
-    };
-  }
-  const envKey = process.env.AWS_ACCESS_KEY_ID;
-  const envSecret = process.env.AWS_SECRET_ACCESS_KEY;
-  if (!explicitProfile && envKey !== undefined && envKey !== '' && envSecret !== undefined) {
-    const token = process.env.AWS_SESSION_TOKEN;
-    return {
-      credentials:
-        token === undefined || token === ''
-          ? { accessKeyId: envKey, secretAccessKey: envSecret }
-          : { accessKeyId: envKey, secretAccessKey: envSecret, sessionToken: token },
-    };
-  }
-  const fromFiles = fromProfile(config);
-  if (fromFiles.credentials !== undefined) {
-    return fromFiles.region === undefined
-      ? { credentials: fromFiles.credentials }
-      : { credentials: fromFiles.credentials, region: fromFiles.region };
-  }
-  throw authFailed(
-    displayUrl,
-    'set access_key_id and secret_access_key with `sluice remote modify --local`, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials',
-    `no AWS credentials found, profile '${fromFiles.profile}'`,
-  );
-}
-
 /** `s3://bucket/path`. */
-export function createS3Storage(url: string, config: RemoteConfig): Promise<RemoteStorage> {
+export async function createS3Storage(url: string, config: RemoteConfig): Promise<RemoteStorage> {
   const match = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(url);
   const bucket = match?.[1];
   if (match === null || bucket === undefined || bucket === '') {
-    return Promise.reject(
-      new SluiceError('CONFIG', `invalid S3 URL '${maskUrl(url)}'`, {
-        hint: 'use s3://bucket/path',
-      }),
-    );
+    throw new SluiceError('CONFIG', `invalid S3 URL '${maskUrl(url)}'`, {
+      hint: 'use s3://bucket/path',
+    });
   }
-  const displayUrl = maskUrl(url);
-  let resolved: { credentials: S3Credentials; region?: string };
-  try {
-    resolved = resolveCredentials(config, displayUrl);
-  } catch (error) {
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-  }
+  const resolved = await resolveS3Identity(config, maskUrl(url));
   // DVC's `endpointurl`, else the variables the AWS tools read, else AWS itself.
   let endpoint =
     option(config, 'endpointurl') ??
@@ -531,9 +412,5 @@ export function createS3Storage(url: string, config: RemoteConfig): Promise<Remo
   if (sse !== undefined) upload.sse = sse;
   if (sseKmsKeyId !== undefined) upload.sseKmsKeyId = sseKmsKeyId;
   if (acl !== undefined) upload.acl = acl;
-  return Promise.resolve(new S3Storage({ ...location, upload }, match[2] ?? '', url));
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value;
+  return new S3Storage({ ...location, upload }, match[2] ?? '', url, resolved);
 }

@@ -5,14 +5,15 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { Bucket, StorageOptions } from '@google-cloud/storage';
-import { SluiceError } from '../../1-base/errors.js';
+import { SluiceError } from '../../../1-base/errors.js';
 import {
   maskUrl,
   RemoteNotFoundError,
   type ObjectInfo,
   type RemoteConfig,
   type RemoteStorage,
-} from '../storage.js';
+} from '../../storage.js';
+import { gcsCapabilities } from './capabilities.js';
 import {
   authFailed,
   errorField,
@@ -23,8 +24,8 @@ import {
   stripRoot,
   streamToFile,
   unreachable,
-} from './shared.js';
-import { corruptSourceIn, verifiedReadStream } from '../verifiedUpload.js';
+} from '../shared.js';
+import { corruptSourceIn, verifiedReadStream } from '../../verifiedUpload.js';
 
 /** GCS's message for a 404 about the bucket (an object's 404 says "No such object"). */
 const BUCKET_MISSING = /specified bucket does not exist|bucket .*not found/i;
@@ -40,7 +41,7 @@ const RESUMABLE_LIMIT = 16 * 1024 * 1024;
  */
 export class GcsStorage implements RemoteStorage {
   readonly displayUrl: string;
-  readonly capabilities = { canList: true, listPrefixLength: 3 as const, defaultJobs: 16 };
+  readonly capabilities = gcsCapabilities;
 
   constructor(
     private readonly bucket: Bucket,

@@ -4,14 +4,15 @@ import type {
   ContainerClient,
   StoragePipelineOptions,
 } from '@azure/storage-blob';
-import { SluiceError } from '../../1-base/errors.js';
+import { SluiceError } from '../../../1-base/errors.js';
 import {
   maskUrl,
   RemoteNotFoundError,
   type ObjectInfo,
   type RemoteConfig,
   type RemoteStorage,
-} from '../storage.js';
+} from '../../storage.js';
+import { azureCapabilities } from './capabilities.js';
 import {
   authFailed,
   errorField,
@@ -21,8 +22,8 @@ import {
   reasonOf,
   stripRoot,
   unreachable,
-} from './shared.js';
-import { checkFile, corruptSourceIn } from '../verifiedUpload.js';
+} from '../shared.js';
+import { checkFile, corruptSourceIn } from '../../verifiedUpload.js';
 
 /**
  * An Azure Blob Storage container. Credentials are a connection string (config or
@@ -32,7 +33,7 @@ import { checkFile, corruptSourceIn } from '../verifiedUpload.js';
  */
 export class AzureStorage implements RemoteStorage {
   readonly displayUrl: string;
-  readonly capabilities = { canList: true, listPrefixLength: 3 as const, defaultJobs: 16 };
+  readonly capabilities = azureCapabilities;
 
   constructor(
     private readonly container: ContainerClient,

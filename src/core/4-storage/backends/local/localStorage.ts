@@ -17,21 +17,26 @@ import {
   stat,
   type FileHandle,
 } from 'node:fs/promises';
-import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errnoCode, SluiceError } from '../../1-base/errors.js';
-import { tempNameFor } from '../../2-fs/atomicWrite.js';
+import { errnoCode, SluiceError } from '../../../1-base/errors.js';
+import { tempNameFor } from '../../../2-fs/atomicWrite.js';
 import {
   addReclaimed,
   nothingReclaimed,
   removeDeadTempsIn,
   type Reclaimed,
-} from '../../2-fs/tempFiles.js';
-import { BLOCK_SIZE, md5File, md5FileSync } from '../../3-objects/hashFile.js';
-import { maskUrl, RemoteNotFoundError, type RemoteConfig, type RemoteStorage } from '../storage.js';
-import { CorruptSourceError } from '../verifiedUpload.js';
-import { folderKeys, listedFolder } from './shared.js';
+} from '../../../2-fs/tempFiles.js';
+import { BLOCK_SIZE, md5File, md5FileSync } from '../../../3-objects/hashFile.js';
+import {
+  maskUrl,
+  RemoteNotFoundError,
+  type RemoteConfig,
+  type RemoteStorage,
+} from '../../storage.js';
+import { localCapabilities } from './capabilities.js';
+import { CorruptSourceError } from '../../verifiedUpload.js';
+import { folderKeys, listedFolder } from '../shared.js';
 
 /** A folder that is not there lists as empty; any other failure is raised. */
 function missingFolder(error: unknown): Dirent[] {
@@ -46,11 +51,7 @@ function missingFolder(error: unknown): Dirent[] {
  */
 export class LocalStorage implements RemoteStorage {
   readonly displayUrl: string;
-  readonly capabilities = {
-    canList: true,
-    listPrefixLength: 2 as const,
-    defaultJobs: 4 * Math.max(1, cpus().length),
-  };
+  readonly capabilities = localCapabilities;
   private readonly madeDirs = new Set<string>();
   readonly reclaimed: Reclaimed = nothingReclaimed();
 
