@@ -64,10 +64,10 @@ await build({
         },
         // The core every data or pipeline command uses, in one chunk: Node 20 has no compile
         // cache, and a no-op `status` spent more time fetching ~30 chunks one import level
-        // after another than reading one file. The web page, plots and the backends' implementations
-        // (each loaded with its SDK, only when used; a backend's `index.js` declaration, its
-        // `capabilities.js` and the
-        // local folder's implementation are core) stay apart, and so do the worker scripts:
+        // after another than reading one file. The web page, plots and the backends'
+        // implementations (each loaded with its SDK, only when used; a backend's `index.js`
+        // declaration, its `capabilities.js` and the local folder's implementation are core)
+        // stay apart, and so do the worker scripts:
         // code of theirs in a shared chunk would install its message handler in every thread.
         {
           name: 'core',
