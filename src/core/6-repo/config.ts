@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { errnoCode, SluiceError } from '../1-base/errors.js';
 import { writeFileAtomic } from '../2-fs/atomicWrite.js';
+import { NO_OBSERVER, readEnv, type ReadObserver } from '../2-fs/readObserver.js';
 import {
   configErrorMessage,
   namedSection,
@@ -48,14 +49,17 @@ function configError(detail: string): SluiceError {
 export function configFilePaths(
   dvcDir: string | null,
   env: NodeJS.ProcessEnv = process.env,
+  observer: ReadObserver = NO_OBSERVER,
 ): Partial<Record<ConfigLevel, string>> {
-  const xdgDirs = (env.XDG_CONFIG_DIRS ?? '').trim();
+  const get = (name: string): string | undefined => readEnv(observer, name, env);
+  const xdgDirs = (get('XDG_CONFIG_DIRS') ?? '').trim();
   const systemDir =
-    env.DVC_SYSTEM_CONFIG_DIR ||
+    get('DVC_SYSTEM_CONFIG_DIR') ||
     join(xdgDirs === '' ? '/etc/xdg' : xdgDirs.split(':')[0].replace(/\/+$/, ''), 'dvc');
-  const xdgHome = (env.XDG_CONFIG_HOME ?? '').trim();
+  const xdgHome = (get('XDG_CONFIG_HOME') ?? '').trim();
   const globalDir =
-    env.DVC_GLOBAL_CONFIG_DIR || join(xdgHome === '' ? join(homedir(), '.config') : xdgHome, 'dvc');
+    get('DVC_GLOBAL_CONFIG_DIR') ||
+    join(xdgHome === '' ? join(homeDir(observer), '.config') : xdgHome, 'dvc');
   const files: Partial<Record<ConfigLevel, string>> = {
     system: join(systemDir, 'config'),
     global: join(globalDir, 'config'),
@@ -65,6 +69,12 @@ export function configFilePaths(
     files.local = join(resolve(dvcDir), 'config.local');
   }
   return files;
+}
+
+/** os.homedir(), which reads HOME beneath JavaScript: the observer is told. */
+function homeDir(observer: ReadObserver): string {
+  observer.onEnv('HOME');
+  return homedir();
 }
 
 /** The file of one level; repo and local need a repo (`dvcDir`). */
@@ -605,6 +615,8 @@ export interface ConfigLoadOptions {
   /** Validate the merged config against DVC's schema (DVC does, except in `dvc config`). */
   validate?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Told of the files and variables read (see readObserver.ts). */
+  observer?: ReadObserver;
 }
 
 export interface ConfigEditOptions {
@@ -629,7 +641,11 @@ export class Config {
 
   /** Reads every level's file (missing files are empty). `dvcDir` is null outside a repo. */
   static async load(dvcDir: string | null, options: ConfigLoadOptions = {}): Promise<Config> {
-    const config = new Config(dvcDir, configFilePaths(dvcDir, options.env));
+    const observer = options.observer ?? NO_OBSERVER;
+    const config = new Config(dvcDir, configFilePaths(dvcDir, options.env, observer));
+    // A `~` in a path option reads HOME as the file is read (expandTilde).
+    observer.onEnv('HOME');
+    for (const file of Object.values(config.files)) observer.onRead(file);
     await config.reload();
     if (options.validate ?? true) config.validate();
     return config;
