@@ -56,11 +56,12 @@ await build({
         },
         // What the entry loads to answer a read-only command from its remembered answer (see
         // rememberedAnswer.ts), before and instead of the CLI: kept apart from the core's chunk,
-        // and from the walk code, which it needs only for large folders.
+        // and from the walk code, which it needs only for large folders. readObserver.ts (no
+        // imports) is here because repoPaths.ts takes an observer.
         {
           name: 'answers',
           priority: 1,
-          test: /dist[\\/](cli[\\/]answer-memo[\\/](rememberedAnswer|envWitness)|core[\\/]2-fs[\\/]repoPaths|cli[\\/]exitFlushed)\.js$/,
+          test: /dist[\\/](cli[\\/]answer-memo[\\/](rememberedAnswer|envWitness)|core[\\/]2-fs[\\/](repoPaths|readObserver)|cli[\\/]exitFlushed)\.js$/,
         },
         // The core every data or pipeline command uses, in one chunk: Node 20 has no compile
         // cache, and a no-op `status` spent more time fetching ~30 chunks one import level
@@ -71,7 +72,7 @@ await build({
         // code of theirs in a shared chunk would install its message handler in every thread.
         {
           name: 'core',
-          test: /dist[\\/](core[\\/](?!9-ops[\\/]metrics[\\/]plotsHtml|2-fs[\\/]repoPaths|3-objects[\\/]hashWorker|5-workspace[\\/]stampWorker|4-storage[\\/]backends[\\/](?!local[\\/])[^\\/]+[\\/](?!(index|capabilities)\.js$))|cli[\\/](context|progress|ui|answer-memo[\\/]answerRecorder|commands[\\/](status|repro|reproRunner|cloudStatusCli|transferFlags)))|node_modules[\\/](yaml|js-yaml|smol-toml|p-limit|yocto-queue)[\\/]/,
+          test: /dist[\\/](core[\\/](?!9-ops[\\/]metrics[\\/]plotsHtml|2-fs[\\/](repoPaths|readObserver)|3-objects[\\/]hashWorker|5-workspace[\\/]stampWorker|4-storage[\\/]backends[\\/](?!local[\\/])[^\\/]+[\\/](?!(index|capabilities)\.js$))|cli[\\/](context|progress|ui|answer-memo[\\/]answerRecorder|commands[\\/](status|repro|reproRunner|cloudStatusCli|transferFlags)))|node_modules[\\/](yaml|js-yaml|smol-toml|p-limit|yocto-queue)[\\/]/,
         },
       ],
     },

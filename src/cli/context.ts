@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Repo } from '../core/6-repo/repo.js';
 import { type GlobalOptions, shellQuote, Ui } from './ui.js';
+import { runObserver } from './answer-memo/answerRecorder.js';
 
 export interface CommandContext {
   ui: Ui;
@@ -21,7 +22,10 @@ export function contextOf(command: Command): CommandContext {
 export async function openRepo(ctx: CommandContext, command: Command): Promise<Repo> {
   const { Repo } = await import('../core/6-repo/repo.js');
   const wait = ctx.global.wait === undefined ? undefined : Number(ctx.global.wait);
+  // The answer memo's recorder, when this run's answer may be remembered (answerRecorder.ts).
+  const observer = runObserver();
   return Repo.open(ctx.cwd, {
+    ...(observer === undefined ? {} : { observer }),
     ...(wait === undefined || Number.isNaN(wait) ? {} : { waitSeconds: wait }),
     command: ['sluice', ...commandPath(command), ...command.args].join(' '),
   });

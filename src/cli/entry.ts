@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { watchEnvironment } from './answer-memo/envWitness.js';
-import { answerableCommand, rememberedAnswer } from './answer-memo/rememberedAnswer.js';
+import { rememberedAnswer } from './answer-memo/rememberedAnswer.js';
 import { exitWhenFlushed } from './exitFlushed.js';
 
 // A reader that goes away (`sluice status | head -1`) ends the command quietly, as in git.
@@ -14,9 +13,6 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 const argv = process.argv.slice(2);
 const answer = await rememberedAnswer(argv, process.cwd());
 if (answer === undefined) {
-  // The run's answer may be remembered: the variables it reads are its witnesses, those read
-  // as the CLI's modules load included (see envWitness.ts).
-  if (answerableCommand(argv) !== undefined) watchEnvironment();
   const { startEarlyStamps } = await import('./answer-memo/earlyStamps.js');
   startEarlyStamps(argv, process.cwd());
   await import('./main.js');

@@ -31,11 +31,11 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 const argv = process.argv.slice(2);
-// A read-only command's run is watched, so that its answer can stand for the next run's while
-// nothing it read changes (see answerRecorder.ts).
+// A read-only command's run is watched (the repository is opened with the recorder as its
+// observer), so that its answer can stand for the next run's while nothing it read changes
+// (see answerRecorder.ts).
 const recorder = AnswerRecorder.forCommand(argv, process.cwd());
 const output = recorder === undefined ? undefined : captureOutput();
-recorder?.start();
 const code = await main(argv);
 process.exitCode = code;
 if (recorder !== undefined && output !== undefined) {

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   cleanupSandboxes,
+  git,
   makeRepo,
   sluiceOk,
   tempDir,
@@ -247,5 +248,114 @@ describe('remembered answers', () => {
     expect(sluiceWithEnv(repo, { ...NOW, SLUICE_NOT_READ_BY_ANYONE: '1' }, 'status').stdout).toBe(
       MARK,
     );
+  });
+
+  /**
+   * The core tells the recorder what it reads through explicit hooks (readObserver.ts); one it
+   * forgot would replay a stale answer. Each kind of input is changed after an answer was
+   * remembered (and marked): whatever the next run shows must be what a fresh run shows, a
+   * replay being acceptable only when the fresh answer is the remembered one.
+   */
+  it('never replays a stale answer after a change to any kind of input the core reads', () => {
+    const template = pipelineRepo();
+    writeTree(template, {
+      'loop/dvc.yaml': 'stages:\n  each:\n    foreach: [a, b]\n    do:\n      cmd: echo ${item}\n',
+    });
+    sluiceOk(template, 'repro');
+    const elsewhere = tempDir('sluice-elsewhere-');
+    const globalDir = tempDir('sluice-global-');
+    writeFileSync(join(globalDir, 'config'), `[cache]\n    dir = ${elsewhere}\n`);
+    type Change = {
+      what: string;
+      cwd?: string;
+      change: (repo: string) => NodeJS.ProcessEnv | void;
+      /** false when the change leaves the answer as it was (a replay is then right). */
+      changesAnswer?: boolean;
+    };
+    const cases: Change[] = [
+      {
+        what: 'a value in the params file',
+        change: (repo) => writeFileSync(join(repo, 'params.yaml'), 'lr: 0.3\n'),
+      },
+      {
+        what: 'a file dependency',
+        change: (repo) => writeFileSync(join(repo, 'code.py'), 'print("changed")\n'),
+      },
+      {
+        what: 'a file inside a folder dependency',
+        change: (repo) => writeFileSync(join(repo, 'data/a.csv'), '9,9\n'),
+      },
+      {
+        what: 'a stage in dvc.yaml',
+        change: (repo) =>
+          writeFileSync(
+            join(repo, 'dvc.yaml'),
+            readFileSync(join(repo, 'dvc.yaml'), 'utf8').replace('> model.txt', '>  model.txt'),
+          ),
+      },
+      {
+        what: 'dvc.lock',
+        change: (repo) =>
+          writeFileSync(
+            join(repo, 'dvc.lock'),
+            readFileSync(join(repo, 'dvc.lock'), 'utf8').replace(/(md5: )[0-9a-f]/, '$10'),
+          ),
+      },
+      {
+        what: '.dvc/config (the cache moved)',
+        change: (repo) =>
+          writeFileSync(join(repo, '.dvc/config'), `[cache]\n    dir = ${elsewhere}\n`),
+      },
+      {
+        what: '.dvc/config.local (the cache moved)',
+        change: (repo) =>
+          writeFileSync(join(repo, '.dvc/config.local'), `[cache]\n    dir = ${elsewhere}\n`),
+      },
+      {
+        what: 'a .dvcignore rule over a folder dependency',
+        change: (repo) => writeFileSync(join(repo, '.dvcignore'), 'data/sub\n'),
+      },
+      {
+        what: 'DVC_GLOBAL_CONFIG_DIR, read with the config',
+        change: () => ({ DVC_GLOBAL_CONFIG_DIR: globalDir }),
+      },
+      {
+        what: 'SLUICE_MAX_STAGES, read when a foreach expands',
+        change: () => ({ SLUICE_MAX_STAGES: '1' }),
+      },
+      {
+        what: 'a .dvc folder between the working folder and the root',
+        cwd: 'data',
+        change: (repo) => mkdirSync(join(repo, 'data/.dvc')),
+      },
+      {
+        what: 'git HEAD (a commit)',
+        change: (repo) => {
+          git(repo, 'add', '-A');
+          git(repo, 'commit', '-q', '-m', 'more');
+        },
+        changesAnswer: false,
+      },
+      {
+        what: 'the git config (a bare repository: git is asked)',
+        change: (repo) => git(repo, 'config', 'core.bare', 'true'),
+        changesAnswer: false,
+      },
+    ];
+    for (const { what, cwd, change, changesAnswer } of cases) {
+      const repo = tempDir('sluice-input-');
+      cpSync(template, repo, { recursive: true });
+      const where = cwd === undefined ? repo : join(repo, cwd);
+      const original = run(where, 'status').stdout;
+      const record = recordFile(repo, 'status');
+      const stored = JSON.parse(readFileSync(record, 'utf8')) as { stdout: string };
+      writeFileSync(record, JSON.stringify({ ...stored, stdout: MARK }));
+      expect(run(where, 'status').stdout, what).toBe(MARK);
+      const env = change(repo) ?? {};
+      const fresh = sluiceWithEnv(where, { ...NOW, ...env, SLUICE_ANSWER_MEMO: '0' }, 'status');
+      if (changesAnswer !== false) expect(fresh.stdout, what).not.toBe(original);
+      const shown = sluiceWithEnv(where, { ...NOW, ...env }, 'status').stdout;
+      expect(shown === MARK ? original : shown, what).toBe(fresh.stdout);
+    }
   });
 });

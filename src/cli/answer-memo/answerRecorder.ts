@@ -2,24 +2,21 @@
  * Makes the records rememberedAnswer.ts checks: watches one run of an answerable command and,
  * when it may stand for the next runs, writes what it printed and the witnesses of what it read.
  *
- * What a run read is found by watching Node's file functions while it runs, rather than by
- * listing what each command reads: a reader added later cannot be forgotten. The environment
- * variables it read are watched the same way (envWitness.ts). A run that does
- * anything else - writes outside `.dvc/tmp`, starts a process, opens a connection - is not
- * remembered. Nor is a run that read a file changed within the last `SETTLE_MS`, before or
- * while it ran: a change in the same clock tick as a read would keep its times (git's "racy"
- * case), and the witnesses are taken when the run is over. Sluice's own state in
- * `.dvc/tmp/sluice` (hash cache, listings) and its lock are not witnesses: they change how fast
- * an answer comes, not what it is.
+ * The recorder is the run's ReadObserver (src/core/2-fs/readObserver.ts): the CLI opens the
+ * repository with it (context.ts), and the core tells it each path it reads, each variable,
+ * each workspace folder it hashes, and anything it does that no witness can stand for (a write
+ * outside Sluice's state, a process, a question upstream); such a run is not remembered. Node's
+ * own modules are not touched. Nor is a run remembered that read a file changed within the last
+ * `SETTLE_MS`, before or while it ran: a change in the same clock tick as a read would keep its
+ * times (git's "racy" case), and the witnesses are taken when the run is over. Sluice's own
+ * state in `.dvc/tmp/sluice` (hash cache, listings) and its lock are not witnesses: they change
+ * how fast an answer comes, not what it is.
  */
 import fs from 'node:fs';
-import type Net from 'node:net';
-import os from 'node:os';
-import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { basename, dirname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, dirname, join, sep } from 'node:path';
 import { writeFileAtomicSync } from '../../core/2-fs/atomicWrite.js';
-import { noteEnvironmentRead, stopWatchingEnvironment, watchEnvironment } from './envWitness.js';
+import type { ReadObserver } from '../../core/2-fs/readObserver.js';
+import { environmentWitness, NATIVE_VARIABLES } from './envWitness.js';
 import { DVC_DIR, findRoot, repoLockFile } from '../../core/2-fs/repoPaths.js';
 import {
   answerableCommand,
@@ -37,101 +34,36 @@ const SETTLE_MS = Number(process.env.SLUICE_ANSWER_SETTLE_MS ?? 2000);
 /** Past this many witnesses, checking them saves little: the answer is not remembered. */
 const MAX_WITNESSES = 20_000;
 
-let active: AnswerRecorder | undefined;
+/**
+ * The recorder of this process's run, when its answer may be remembered: a process runs one
+ * command. The CLI opens the repository with it (context.ts).
+ */
+let thisRun: AnswerRecorder | undefined;
 
-function activate(recorder: AnswerRecorder): void {
-  active = recorder;
+/** The observer to open this run's repository with, if its answer may be remembered. */
+export function runObserver(): ReadObserver | undefined {
+  return thisRun;
 }
 
 /**
- * Runs `stamp`, which hashes the workspace folder `absDir` and answers with its stamp, with the
- * reads inside the folder unwatched: the stamp is the folder's witness instead. A large folder,
- * one with a `listingFile`, is checked with the helper thread (folderStamp); the files of a
- * small one are witnesses themselves.
+ * Watches one run of an answerable command (see the top of this file): hand it to the core as
+ * the run's observer, then `finish` with what the command printed once it is over.
  */
-export function witnessFolder<T>(
-  absDir: string,
-  relDir: string,
-  stamp: () => { result: T; digest: string; listingFile?: string },
-): T {
-  const recorder = active;
-  if (recorder === undefined) return stamp().result;
-  recorder.paused += 1;
-  try {
-    const { result, digest, listingFile } = stamp();
-    if (listingFile !== undefined) {
-      recorder.largeFolders.set(absDir, [absDir, relDir, digest, listingFile]);
-    } else {
-      recorder.smallFolders.add(absDir);
-    }
-    return result;
-  } finally {
-    recorder.paused -= 1;
-  }
-}
-
-type AnyFunction = (...args: unknown[]) => unknown;
-
-/** File functions that read, by the name of their synchronous form minus `Sync`. */
-const READS = [
-  'access',
-  'exists',
-  'lstat',
-  'opendir',
-  'readdir',
-  'readFile',
-  'readlink',
-  'realpath',
-  'stat',
-] as const;
-
-/** File functions that write their first path; WRITES_TWO write their second one as well. */
-const WRITES = [
-  'appendFile',
-  'chmod',
-  'chown',
-  'link',
-  'mkdir',
-  'mkdtemp',
-  'rm',
-  'rmdir',
-  'symlink',
-  'truncate',
-  'unlink',
-  'utimes',
-  'writeFile',
-] as const;
-const WRITES_TWO = ['copyFile', 'cp', 'rename'] as const;
-
-/** child_process functions: a run that starts a process is not remembered. */
-const PROCESS_FUNCTIONS = [
-  'exec',
-  'execFile',
-  'execFileSync',
-  'execSync',
-  'fork',
-  'spawn',
-  'spawnSync',
-] as const;
-
-/**
- * Watches one run of an answerable command (see the top of this file). `start` before the
- * command, `finish` with what it printed once it is over.
- */
-export class AnswerRecorder {
-  paused = 0;
-  readonly largeFolders = new Map<string, FolderWitness>();
-  readonly smallFolders = new Set<string>();
+export class AnswerRecorder implements ReadObserver {
+  private readonly largeFolders = new Map<string, FolderWitness>();
+  private readonly smallFolders = new Set<string>();
   private readonly paths = new Set<string>();
-  private spoiled = false;
+  private readonly variables = new Set<string>(NATIVE_VARIABLES);
+  /** Inside a folder being stamped: its reads are the stamp's, not witnesses. */
+  private stamping = 0;
+  /** What the run did that no witness stands for, when it did. */
+  private unwitnessed: string | undefined;
   private readonly startedAt = Date.now();
-  private readonly restores: (() => void)[] = [];
-  /** Where Sluice and DVC keep state: writes there change no answer. */
+  /** Where Sluice and DVC keep state. */
   private readonly tmpDir: string;
   /** Sluice's own state, and its lock: how fast an answer comes, not what it is; no witness. */
   private readonly stateDir: string;
   private readonly lockFile: string;
-  private readonly buildDir = dirname(fileURLToPath(import.meta.url));
 
   private constructor(
     private readonly root: string,
@@ -148,74 +80,65 @@ export class AnswerRecorder {
     const command = answerableCommand(argv);
     const root = command === undefined ? undefined : findRoot(cwd);
     const key = answerKey(argv, cwd);
-    if (command === undefined || root === undefined || key === undefined || active !== undefined) {
-      // The CLI's entry may have started watching the environment for this run.
-      stopWatchingEnvironment();
-      return undefined;
-    }
-    return new AnswerRecorder(root, command, key);
+    if (command === undefined || root === undefined || key === undefined) return undefined;
+    thisRun = new AnswerRecorder(root, command, key);
+    return thisRun;
   }
 
-  start(): void {
-    activate(this);
-    // Usually started already by the CLI's entry, before the CLI's modules loaded.
-    watchEnvironment();
-    const files = fs as unknown as Record<string, AnyFunction>;
-    const promises = fs.promises as unknown as Record<string, AnyFunction>;
-    // Each function in its three forms: fs.statSync, fs.stat and fs.promises.stat.
-    const everyForm = (name: string, before: (args: unknown[]) => void): void => {
-      this.wrap(files, `${name}Sync`, before);
-      this.wrap(files, name, before);
-      this.wrap(promises, name, before);
-    };
-    for (const name of READS) everyForm(name, (args) => this.read(args[0]));
-    for (const name of WRITES) everyForm(name, (args) => this.wrote(args[0]));
-    for (const name of WRITES_TWO) {
-      everyForm(name, (args) => {
-        this.wrote(args[0]);
-        this.wrote(args[1]);
-      });
+  onRead(absPath: string): void {
+    if (this.unwitnessed !== undefined) return;
+    // Inside a stamped folder only the `.dvcignore` files count: they decide what the stamp
+    // covers (a small folder is checked file by file, without them).
+    if (this.stamping > 0 && basename(absPath) !== '.dvcignore') return;
+    if (absPath === this.tmpDir || absPath === this.lockFile || within(absPath, this.stateDir)) {
+      return;
     }
-    everyForm('open', (args) => {
-      const flags = args[1];
-      if (flags === undefined || flags === 'r' || flags === fs.constants.O_RDONLY) {
-        this.read(args[0]);
+    this.paths.add(absPath);
+  }
+
+  onEnv(name: string): void {
+    this.variables.add(name);
+  }
+
+  onFolder<T>(
+    absDir: string,
+    relDir: string,
+    stamp: () => { result: T; digest: string; listingFile?: string },
+  ): T {
+    this.stamping += 1;
+    try {
+      const { result, digest, listingFile } = stamp();
+      // A large folder (one with a listing file) is checked with the helper thread; the files
+      // of a small one are witnesses themselves.
+      if (listingFile !== undefined) {
+        this.largeFolders.set(absDir, [absDir, relDir, digest, listingFile]);
       } else {
-        this.wrote(args[0]);
+        this.smallFolders.add(absDir);
       }
-    });
-    this.wrap(files, 'createReadStream', (args) => this.read(args[0]));
-    this.wrap(files, 'createWriteStream', (args) => this.wrote(args[0]));
-    // These two read the environment natively, where the Proxy on process.env does not see it.
-    const system = os as unknown as Record<string, AnyFunction>;
-    this.wrap(system, 'homedir', () => noteEnvironmentRead('HOME'));
-    this.wrap(system, 'tmpdir', () => {
-      for (const name of ['TMPDIR', 'TMP', 'TEMP']) noteEnvironmentRead(name);
-    });
-    // Loaded here, not at the top: answering from a record needs neither, and loading them
-    // took a tenth of that.
-    const require = createRequire(import.meta.url);
-    const processes = require('node:child_process') as Record<string, AnyFunction>;
-    const net = require('node:net') as typeof Net;
-    for (const name of PROCESS_FUNCTIONS) {
-      this.wrap(processes, name, () => (this.spoiled = true));
+      return result;
+    } finally {
+      this.stamping -= 1;
     }
-    this.wrap(net.Socket.prototype as unknown as Record<string, AnyFunction>, 'connect', () => {
-      this.spoiled = true;
-    });
-    syncBuiltinESMExports();
+  }
+
+  onUnwitnessed(what: string): void {
+    this.unwitnessed ??= what;
+  }
+
+  /** What the run did that no witness stands for (the first such thing), if anything. */
+  get spoiledBy(): string | undefined {
+    return this.unwitnessed;
   }
 
   /**
-   * Stops watching and, when the run may stand for the next ones, remembers its answer. Never
-   * throws: an answer that cannot be written is simply not remembered.
+   * When the run may stand for the next ones, remembers its answer. Never throws: an answer that
+   * cannot be written is simply not remembered.
    */
   finish(answer: Answer | undefined): void {
-    for (const restore of this.restores.splice(0).reverse()) restore();
-    syncBuiltinESMExports();
-    const env = stopWatchingEnvironment();
-    if (active === this) active = undefined;
-    if (answer === undefined || this.spoiled || env === undefined) return;
+    if (thisRun === this) thisRun = undefined;
+    if (answer === undefined || this.unwitnessed !== undefined) return;
+    // A run the core told nothing (it did not even look for the repository) proves nothing.
+    if (this.paths.size === 0) return;
     // 1 is also how `status -q` says "changed"; other codes are failures, shown afresh.
     if (answer.exitCode !== 0 && answer.exitCode !== 1) return;
     try {
@@ -244,7 +167,7 @@ export class AnswerRecorder {
         key: this.key,
         paths,
         folders: [...this.largeFolders.values()],
-        env,
+        env: environmentWitness(this.variables),
         ...answer,
       };
       const file = answerFile(this.root, this.command);
@@ -253,48 +176,6 @@ export class AnswerRecorder {
     } catch {
       // not remembered
     }
-  }
-
-  private wrap(
-    owner: Record<string, AnyFunction>,
-    name: string,
-    before: (args: unknown[]) => void,
-  ): void {
-    const original = owner[name];
-    if (typeof original !== 'function') return;
-    const watched = function (this: unknown, ...args: unknown[]): unknown {
-      before(args);
-      return original.apply(this, args);
-    };
-    // Keeps attached functions such as realpathSync.native.
-    Object.assign(watched, original);
-    owner[name] = watched;
-    this.restores.push(() => (owner[name] = original));
-  }
-
-  private read(path: unknown): void {
-    if (this.spoiled) return;
-    const abs = absolutePath(path);
-    // Inside a stamped folder only the `.dvcignore` files count: they decide what the stamp
-    // covers (a small folder is checked file by file, without them).
-    if (this.paused > 0 && (abs === undefined || basename(abs) !== '.dvcignore')) return;
-    if (abs === undefined) {
-      // A descriptor was witnessed when it was opened; anything else names nothing to check.
-      if (typeof path !== 'number') this.spoiled = true;
-      return;
-    }
-    // The CLI's own code is witnessed by the build's signature.
-    if (abs === this.tmpDir || abs === this.lockFile || within(abs, this.stateDir)) return;
-    if (within(abs, this.buildDir)) return;
-    // Processes' start times, read to name temporary files and judge their owners: they change
-    // with every process and say nothing of the answer.
-    if (within(abs, '/proc')) return;
-    this.paths.add(abs);
-  }
-
-  private wrote(path: unknown): void {
-    const abs = absolutePath(path);
-    if (abs === undefined || !within(abs, this.tmpDir)) this.spoiled = true;
   }
 }
 
@@ -319,11 +200,4 @@ function addTree(dir: string, into: Set<string>): boolean {
 /** Is `path` the folder `dir` or inside it? */
 function within(path: string, dir: string): boolean {
   return path === dir || path.startsWith(dir + sep);
-}
-
-function absolutePath(path: unknown): string | undefined {
-  if (typeof path === 'string') return resolve(path);
-  if (path instanceof URL) return path.protocol === 'file:' ? fileURLToPath(path) : undefined;
-  if (Buffer.isBuffer(path)) return resolve(path.toString('utf8'));
-  return undefined;
 }

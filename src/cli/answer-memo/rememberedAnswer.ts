@@ -40,7 +40,7 @@ export interface StoredAnswer extends Answer {
   env: EnvWitness;
 }
 
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 
 /** The command a remembered answer may stand for, or undefined when none may. */
 export function answerableCommand(argv: readonly string[]): 'status' | 'repro' | undefined {

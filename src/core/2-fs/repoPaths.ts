@@ -1,14 +1,19 @@
 /** Where a repository and its Sluice state files are, computed without opening it. */
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { NO_OBSERVER, type ReadObserver } from './readObserver.js';
 
 export const DVC_DIR = '.dvc';
 
-/** Finds the nearest folder at or above `cwd` that holds a `.dvc` folder. */
-export function findRoot(cwd: string): string | undefined {
+/**
+ * Finds the nearest folder at or above `cwd` that holds a `.dvc` folder. Each `.dvc` looked
+ * for is a read: one made in a folder between `cwd` and the root would move the root.
+ */
+export function findRoot(cwd: string, observer: ReadObserver = NO_OBSERVER): string | undefined {
   let dir = resolve(cwd);
   for (;;) {
     try {
+      observer.onRead(join(dir, DVC_DIR));
       if (statSync(join(dir, DVC_DIR)).isDirectory()) return dir;
     } catch {
       // keep looking upwards

@@ -20,6 +20,7 @@ import { copyFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { errnoCode, SluiceError } from '../1-base/errors.js';
 import { tempNameFor } from '../2-fs/atomicWrite.js';
+import { NO_OBSERVER, type ReadObserver } from '../2-fs/readObserver.js';
 import { BLOCK_SIZE, md5Bytes, md5FileSync, type HashName } from './hashFile.js';
 import { parseDirObject, type DirEntry } from './dirObject.js';
 
@@ -56,6 +57,9 @@ export class ObjectStore {
    */
   isCheckedDir: (oid: string) => boolean = () => false;
 
+  /** Told of every object looked at, and of every write (see readObserver.ts); set by Repo. */
+  observer: ReadObserver = NO_OBSERVER;
+
   constructor(readonly cacheDir: string) {
     this.filesRoot = join(cacheDir, 'files', 'md5');
   }
@@ -70,13 +74,17 @@ export class ObjectStore {
   }
 
   exists(oid: string, name: HashName = 'md5'): boolean {
+    const path = this.oidPath(oid, name);
+    this.observer.onRead(path);
     // Most probes of an add miss: an exception per miss would cost more than the stat.
-    return statSync(this.oidPath(oid, name), { throwIfNoEntry: false })?.isFile() === true;
+    return statSync(path, { throwIfNoEntry: false })?.isFile() === true;
   }
 
   /** The inode of an object's file, or undefined when there is none. */
   objectIno(oid: string, name: HashName = 'md5'): number | undefined {
-    const stats = statSync(this.oidPath(oid, name), { throwIfNoEntry: false });
+    const path = this.oidPath(oid, name);
+    this.observer.onRead(path);
+    const stats = statSync(path, { throwIfNoEntry: false });
     return stats?.isFile() === true ? stats.ino : undefined;
   }
 
@@ -84,6 +92,7 @@ export class ObjectStore {
 
   /** mkdir -p of an object's folder, once per folder per process (there are 256). */
   private ensureDir(dir: string): void {
+    this.observer.onUnwitnessed('cache write');
     if (this.madeDirs.has(dir)) return;
     mkdirSync(dir, { recursive: true });
     this.madeDirs.add(dir);
@@ -95,6 +104,7 @@ export class ObjectStore {
    */
   check(oid: string, name: HashName = 'md5'): boolean {
     const path = this.oidPath(oid, name);
+    this.observer.onRead(path);
     let mode: number;
     try {
       const stats = statSync(path);
@@ -104,6 +114,8 @@ export class ObjectStore {
       return false;
     }
     if (mode === READONLY_MODE) return true;
+    // Rehashed, then made read-only or removed: a write.
+    this.observer.onUnwitnessed('cache object checked');
     const actual = oid.endsWith('.dir')
       ? md5Bytes(readFileSync(path)) + '.dir'
       : md5FileSync(path, name);
@@ -118,6 +130,7 @@ export class ObjectStore {
   /** Verifies an object's content by rehashing it, whatever its mode. */
   verify(oid: string, name: HashName = 'md5'): boolean {
     const path = this.oidPath(oid, name);
+    this.observer.onRead(path);
     try {
       const actual = oid.endsWith('.dir')
         ? md5Bytes(readFileSync(path)) + '.dir'
@@ -133,6 +146,7 @@ export class ObjectStore {
    * Returns the md5. With `link: 'hardlink'` the object is a hard link to the source instead.
    */
   addFile(source: string, knownHash?: string, hardlink = false): string {
+    this.observer.onUnwitnessed('cache write');
     if (knownHash !== undefined && this.exists(knownHash)) return knownHash;
     if (hardlink && knownHash !== undefined) {
       const final = this.oidPath(knownHash);
@@ -178,6 +192,7 @@ export class ObjectStore {
    * alone, against `md5sum` followed by `cp`).
    */
   async addLargeFile(source: string): Promise<string> {
+    this.observer.onUnwitnessed('cache write');
     mkdirSync(this.filesRoot, { recursive: true });
     const temp = tempNameFor(join(this.filesRoot, 'object'));
     const copying = copyFile(source, temp, fsConstants.COPYFILE_FICLONE);
@@ -206,6 +221,7 @@ export class ObjectStore {
    * file's raw bytes.
    */
   addLegacyCopy(source: string, oid: string): void {
+    this.observer.onUnwitnessed('cache write');
     const target = this.oidPath(oid, 'md5-dos2unix');
     mkdirSync(dirname(target), { recursive: true });
     const temp = tempNameFor(target);
@@ -222,6 +238,7 @@ export class ObjectStore {
   addBytes(oid: string, data: Buffer | string, name: HashName = 'md5'): void {
     const final = this.oidPath(oid, name);
     if (this.exists(oid, name)) return;
+    this.observer.onUnwitnessed('cache write');
     mkdirSync(dirname(final), { recursive: true });
     const temp = tempNameFor(final);
     try {
@@ -243,8 +260,10 @@ export class ObjectStore {
   /** Reads and parses a `.dir` object; undefined when missing, throws when corrupt. */
   readDir(oid: string, name: HashName = 'md5'): DirEntry[] | undefined {
     let data: Buffer;
+    const path = this.oidPath(oid, name);
+    this.observer.onRead(path);
     try {
-      data = readFileSync(this.oidPath(oid, name));
+      data = readFileSync(path);
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return undefined;
       throw error;

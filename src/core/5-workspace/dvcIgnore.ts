@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { NO_OBSERVER, type ReadObserver } from '../2-fs/readObserver.js';
 
 export const ALWAYS_IGNORED = new Set(['.git', '.hg', '.dvc']);
 
@@ -11,14 +12,19 @@ export const ALWAYS_IGNORED = new Set(['.git', '.hg', '.dvc']);
 export class DvcIgnore {
   private readonly rules = new Map<string, Ignore | null>();
 
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly observer: ReadObserver = NO_OBSERVER,
+  ) {}
 
   private rulesFor(relDir: string): Ignore | null {
     let rules = this.rules.get(relDir);
     if (rules !== undefined) return rules;
     rules = null;
+    const file = join(this.root, relDir, '.dvcignore');
+    this.observer.onRead(file);
     try {
-      const text = readFileSync(join(this.root, relDir, '.dvcignore'), 'utf8');
+      const text = readFileSync(file, 'utf8');
       // The .dvcignore `init` writes holds only comments: no rules to apply.
       if (text.split('\n').some((line) => line.trim() !== '' && !line.startsWith('#'))) {
         rules = ignore().add(text);

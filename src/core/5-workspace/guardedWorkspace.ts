@@ -15,6 +15,7 @@ import { dirname, join, posix, sep } from 'node:path';
 import { errnoCode, SluiceError } from '../1-base/errors.js';
 import type { Linker } from '../3-objects/link.js';
 import { tempNameFor, writeFileAtomic, writeFileAtomicSync } from '../2-fs/atomicWrite.js';
+import { NO_OBSERVER, type ReadObserver } from '../2-fs/readObserver.js';
 
 /**
  * The one path through which Sluice changes the workspace: every file it writes, links,
@@ -36,7 +37,11 @@ export class GuardedWorkspace {
   /** Folders (absolute) already found to resolve inside the repository. */
   private readonly safeDirs = new Set<string>();
 
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    /** Told of every change (see readObserver.ts): a run that changes the workspace is no answer. */
+    private readonly observer: ReadObserver = NO_OBSERVER,
+  ) {}
 
   /** The absolute path of `repoRel` once it passed the checks; throws `BAD_PATH` otherwise. */
   resolve(repoRel: string): string {
@@ -46,33 +51,39 @@ export class GuardedWorkspace {
     return abs;
   }
 
+  /** resolve, for a change. */
+  private resolveForWrite(repoRel: string): string {
+    this.observer.onUnwitnessed(`workspace write ${repoRel}`);
+    return this.resolve(repoRel);
+  }
+
   /** Writes a file atomically (a temporary name beside it, then a rename). */
   writeFileSync(repoRel: string, data: string | Buffer, mode?: number): void {
-    writeFileAtomicSync(this.resolve(repoRel), data, mode);
+    writeFileAtomicSync(this.resolveForWrite(repoRel), data, mode);
   }
 
   async writeFile(repoRel: string, data: string | Buffer, mode?: number): Promise<void> {
-    await writeFileAtomic(this.resolve(repoRel), data, mode);
+    await writeFileAtomic(this.resolveForWrite(repoRel), data, mode);
   }
 
   /** Removes a file, a symlink (not its target) or, with `recursive`, a folder. */
   remove(repoRel: string, options: { recursive?: boolean } = {}): void {
-    const abs = this.resolve(repoRel);
+    const abs = this.resolveForWrite(repoRel);
     rmSync(abs, { recursive: options.recursive === true, force: true });
     if (options.recursive === true) this.forgetBelow(abs);
   }
 
   /** Renames within the workspace; both ends are checked. */
   rename(fromRel: string, toRel: string): void {
-    const from = this.resolve(fromRel);
-    const to = this.resolve(toRel);
+    const from = this.resolveForWrite(fromRel);
+    const to = this.resolveForWrite(toRel);
     renameSync(from, to);
     this.forgetBelow(from);
   }
 
   /** Makes a folder and its parents; each parent made is a real folder inside the repository. */
   mkdir(repoRel: string): string {
-    const abs = this.resolve(repoRel);
+    const abs = this.resolveForWrite(repoRel);
     mkdirSync(abs, { recursive: true });
     const stats = lstatSync(abs);
     if (!stats.isDirectory()) throw outside(repoRel, 'it is not a folder');
@@ -84,7 +95,7 @@ export class GuardedWorkspace {
    * its own), through a temporary name beside it.
    */
   replaceWithCopy(repoRel: string, mode: number): void {
-    const abs = this.resolve(repoRel);
+    const abs = this.resolveForWrite(repoRel);
     const temp = tempNameFor(abs);
     try {
       copyFileSync(abs, temp);
@@ -101,7 +112,7 @@ export class GuardedWorkspace {
    * yet: nothing in the workspace is replaced.
    */
   copyIn(sourceAbs: string, repoRel: string): void {
-    const abs = this.resolve(repoRel);
+    const abs = this.resolveForWrite(repoRel);
     if (this.lstat(repoRel) !== undefined) {
       throw new SluiceError('ALREADY_EXISTS', `'${repoRel}' already exists`, {
         hint: 'choose another name with -o, or remove it first',
@@ -114,13 +125,13 @@ export class GuardedWorkspace {
 
   /** Places a cache object at `repoRel` with the linker (a link or a copy, by `cache.type`). */
   placeObject(linker: Linker, object: string, repoRel: string, isexec: boolean): string {
-    const abs = this.resolve(repoRel);
+    const abs = this.resolveForWrite(repoRel);
     linker.link(object, abs, isexec);
     return abs;
   }
 
   chmod(repoRel: string, mode: number): void {
-    chmodSync(this.resolve(repoRel), mode);
+    chmodSync(this.resolveForWrite(repoRel), mode);
   }
 
   /**
@@ -128,14 +139,16 @@ export class GuardedWorkspace {
    * followed. Returns whether the folder is empty now.
    */
   removeEmptyFolders(repoRel: string): boolean {
-    const abs = this.resolve(repoRel);
+    const abs = this.resolveForWrite(repoRel);
     return removeEmptyBelow(abs);
   }
 
   /** `lstat` of a checked path, or undefined when nothing is there. */
   lstat(repoRel: string): Stats | undefined {
     try {
-      return lstatSync(this.resolve(repoRel));
+      const abs = this.resolve(repoRel);
+      this.observer.onRead(abs);
+      return lstatSync(abs);
     } catch (error) {
       if (error instanceof SluiceError) throw error;
       return undefined;

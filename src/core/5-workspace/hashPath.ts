@@ -2,8 +2,8 @@ import { lstatSync, statSync, type Stats } from 'node:fs';
 import type { DirStamp, FileStamp, HashCache } from './hashCache.js';
 import { dirObjectHash, serializeDirObject, type DirEntry } from '../3-objects/dirObject.js';
 import { md5FileSync, type HashName } from '../3-objects/hashFile.js';
-import { witnessFolder } from '../../cli/answer-memo/answerRecorder.js';
 import type { DvcIgnore } from './dvcIgnore.js';
+import type { ReadObserver } from '../2-fs/readObserver.js';
 import { SHARED_STAMP_MIN_FILES, folderStamp } from './folderStamp.js';
 import { walkFiles, type WalkedFile } from './walk.js';
 
@@ -29,6 +29,8 @@ export interface HashContext {
   ignore: DvcIgnore;
   /** Called with the number of bytes read whenever file content is hashed. */
   onBytesHashed?: (bytes: number) => void;
+  /** Told of each path hashed; a folder is known to it by its stamp (see readObserver.ts). */
+  observer?: ReadObserver;
 }
 
 const EXEC_BITS = 0o111;
@@ -72,7 +74,9 @@ export function hashPath(
   name: HashName = 'md5',
   options: HashPathOptions = {},
 ): PathHash | undefined {
+  const observer = ctx.observer;
   const stats = statSync(absPath, { throwIfNoEntry: false });
+  if (stats === undefined || !stats.isDirectory()) observer?.onRead(absPath);
   if (stats === undefined) return undefined;
   if (!stats.isDirectory()) {
     return {
@@ -82,10 +86,10 @@ export function hashPath(
       isexec: isExecutable(stats),
     };
   }
-  // A remembered answer knows the folder by its stamp, not by the reads inside it.
-  return witnessFolder(absPath, repoRelPath, () =>
-    hashFolder(ctx, absPath, repoRelPath, name, options),
-  );
+  const hash = (): { result: PathHash; digest: string; listingFile?: string } =>
+    hashFolder(ctx, absPath, repoRelPath, name, options);
+  // An observer knows the folder by its stamp, not by the reads inside it.
+  return observer === undefined ? hash().result : observer.onFolder(absPath, repoRelPath, hash);
 }
 
 /**

@@ -5,6 +5,7 @@ import { realpath } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { errnoCode, SluiceError } from '../1-base/errors.js';
 import { compareCodePoints } from '../1-base/python.js';
+import { NO_OBSERVER, readEnv, type ReadObserver } from '../2-fs/readObserver.js';
 
 /** One entry of `git ls-tree -r`. `path` is relative to the repository root, POSIX separators. */
 export interface LsTreeEntry {
@@ -120,11 +121,15 @@ function normalizeRel(relPath: string): string {
  * folder (or a worktree's `gitdir:` file), no git environment overrides, not bare. Saves a
  * `git rev-parse` process on every command; anything unusual is left to git itself.
  */
-function plainWorkTreeOf(absDir: string): string | undefined {
-  if (process.env.GIT_DIR !== undefined || process.env.GIT_WORK_TREE !== undefined)
+function plainWorkTreeOf(absDir: string, observer: ReadObserver): string | undefined {
+  if (
+    readEnv(observer, 'GIT_DIR') !== undefined ||
+    readEnv(observer, 'GIT_WORK_TREE') !== undefined
+  )
     return undefined;
   for (let dir = absDir; ; dir = dirname(dir)) {
     const dotGit = join(dir, '.git');
+    observer.onRead(dotGit);
     let isDir: boolean;
     try {
       isDir = lstatSync(dotGit).isDirectory();
@@ -141,6 +146,7 @@ function plainWorkTreeOf(absDir: string): string | undefined {
     }
     try {
       // core.bare or core.worktree change what the top level is: ask git.
+      observer.onRead(join(dotGit, 'config'));
       const config = readFileSync(join(dotGit, 'config'), 'utf8');
       return /^\s*(bare\s*=\s*true|worktree\s*=)/im.test(config) ? undefined : dir;
     } catch {
@@ -157,7 +163,11 @@ export class Git {
   readonly root: string;
   private blobReader: GitBlobReader | undefined;
 
-  private constructor(root: string) {
+  private constructor(
+    root: string,
+    /** Told of every git process started: what git reads is not witnessed. */
+    private readonly observer: ReadObserver,
+  ) {
     this.root = root;
   }
 
@@ -165,10 +175,11 @@ export class Git {
    * The git work tree containing `dir`, or null when `dir` is not inside one (or git is not
    * installed). `root` keeps the spelling of `dir` (symlinks unresolved) when possible.
    */
-  static async find(dir: string): Promise<Git | null> {
+  static async find(dir: string, observer: ReadObserver = NO_OBSERVER): Promise<Git | null> {
     const absDir = resolve(dir);
-    const plain = plainWorkTreeOf(absDir);
-    if (plain !== undefined) return new Git(plain);
+    const plain = plainWorkTreeOf(absDir, observer);
+    if (plain !== undefined) return new Git(plain, observer);
+    observer.onUnwitnessed('git rev-parse');
     let result: RunResult;
     try {
       result = await runGit(['rev-parse', '--show-toplevel'], { cwd: absDir, okCodes: [0] });
@@ -189,7 +200,7 @@ export class Git {
     } catch {
       // keep git's spelling
     }
-    return new Git(root);
+    return new Git(root, observer);
   }
 
   /** Runs git in the root; throws SCM errors for exit codes outside `okCodes`. */
@@ -197,6 +208,7 @@ export class Git {
     args: string[],
     options: { input?: string | Buffer; okCodes?: number[]; literalPathspecs?: boolean } = {},
   ): Promise<RunResult> {
+    this.observer.onUnwitnessed(`git ${args[0] ?? ''}`);
     let result: RunResult;
     try {
       result = await runGit(args, { cwd: this.root, ...options });
@@ -413,12 +425,14 @@ export class Git {
 
   /** The content of `path` at `rev`, or null when it does not exist there or is not a file. */
   async readBlob(rev: string, path: string): Promise<Buffer | null> {
+    this.observer.onUnwitnessed('git cat-file');
     this.blobReader ??= new GitBlobReader(this.root);
     return this.blobReader.read(rev, path);
   }
 
   /** Many blobs through one `git cat-file --batch` process, pipelined. */
   async readBlobs(items: ReadonlyArray<{ rev: string; path: string }>): Promise<(Buffer | null)[]> {
+    this.observer.onUnwitnessed('git cat-file');
     this.blobReader ??= new GitBlobReader(this.root);
     const reader = this.blobReader;
     return Promise.all(items.map((item) => reader.read(item.rev, item.path)));

@@ -16,6 +16,7 @@ import type { HashContext } from '../5-workspace/hashPath.js';
 import { DEFAULT_LOCK_WAIT_SECONDS, LOCK_TOKEN_ENV, RepoLock } from './repoLock.js';
 
 import { DVC_DIR, findRoot, hashCacheFile, repoLockFile } from '../2-fs/repoPaths.js';
+import { NO_OBSERVER, readEnv, type ReadObserver } from '../2-fs/readObserver.js';
 
 export { DVC_DIR, findRoot };
 
@@ -24,6 +25,11 @@ export interface OpenOptions {
   waitSeconds?: number;
   /** The command line, recorded in the lock so a waiting process can name it. */
   command?: string;
+  /**
+   * Told of what the repo's config, git, `.dvcignore` rules, cache and hashing read (see
+   * readObserver.ts). The CLI's answer memo passes its recorder; nobody else needs one.
+   */
+  observer?: ReadObserver;
 }
 
 /**
@@ -48,6 +54,8 @@ export class Repo {
   readonly reclaimed: Reclaimed = nothingReclaimed();
   /** Told of every file hashed, cached or checked out, with its size (for progress bars). */
   onFileDone: ((files: number, bytes: number) => void) | undefined;
+  /** Told of the inputs this repo's commands read (see readObserver.ts). */
+  readonly observer: ReadObserver;
 
   private constructor(
     readonly root: string,
@@ -55,26 +63,33 @@ export class Repo {
     readonly git: Git | null,
     private readonly options: OpenOptions,
   ) {
+    const observer = options.observer ?? NO_OBSERVER;
+    this.observer = observer;
     this.dvcDir = join(root, DVC_DIR);
     this.tmpDir = join(this.dvcDir, 'tmp');
     const cacheSetting = config.get('cache', 'dir');
     this.cacheDir =
       typeof cacheSetting === 'string'
-        ? resolve(this.dvcDir, cacheSetting.replace(/^~(?=$|\/)/, process.env.HOME ?? '~'))
+        ? resolve(
+            this.dvcDir,
+            cacheSetting.replace(/^~(?=$|\/)/, () => readEnv(observer, 'HOME') ?? '~'),
+          )
         : join(this.dvcDir, 'cache');
     this.odb = new ObjectStore(this.cacheDir);
+    this.odb.observer = observer;
     this.hashCache = new HashCache(hashCacheFile(this.tmpDir));
     // A listing whose files were all found in the cache was read, and checked, before.
     this.odb.isCheckedDir = (oid) => this.hashCache.wasDirChecked(oid);
     this.parseCache = new ParseCache(join(this.tmpDir, 'sluice', 'parsed'));
-    this.ignore = new DvcIgnore(root);
-    this.workspace = new GuardedWorkspace(root);
+    this.ignore = new DvcIgnore(root, observer);
+    this.workspace = new GuardedWorkspace(root, observer);
     this.links = new LinkRecord(join(this.tmpDir, 'sluice', 'links.json'));
     this.lockFile = new RepoLock(repoLockFile(this.tmpDir));
   }
 
   static async open(cwd: string, options: OpenOptions = {}): Promise<Repo> {
-    const root = findRoot(cwd);
+    const observer = options.observer ?? NO_OBSERVER;
+    const root = findRoot(cwd, observer);
     if (root === undefined) {
       throw new SluiceError(
         'NOT_A_REPO',
@@ -82,9 +97,9 @@ export class Repo {
         { hint: 'run `sluice init` to create one' },
       );
     }
-    const config = await Config.load(join(root, DVC_DIR));
+    const config = await Config.load(join(root, DVC_DIR), { observer });
     const noScm = config.get('core', 'no_scm');
-    const git = noScm === 'true' || noScm === 'True' ? null : await Git.find(root);
+    const git = noScm === 'true' || noScm === 'True' ? null : await Git.find(root, observer);
     const repo = new Repo(root, config, git, options);
     if (repo.hashCache.foldersWithFiles(SHARED_STAMP_MIN_FILES).length > 0) {
       void startStampHelper();
@@ -102,6 +117,7 @@ export class Repo {
     return {
       hashCache: this.hashCache,
       ignore: this.ignore,
+      observer: this.observer,
       ...(onFileDone === undefined ? {} : { onBytesHashed: (bytes) => onFileDone(1, bytes) }),
     };
   }
@@ -167,6 +183,8 @@ export class Repo {
   }
 
   exists(repoRel: string): boolean {
-    return existsSync(this.abs(repoRel));
+    const abs = this.abs(repoRel);
+    this.observer.onRead(abs);
+    return existsSync(abs);
   }
 }

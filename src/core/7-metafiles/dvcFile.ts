@@ -69,7 +69,9 @@ export function resolveInRepo(file: string, wdir: string, path: string): string 
 
 function readText(repo: Repo, file: string): string {
   try {
-    return decodeMetafile(readFileSync(repo.abs(file)), file);
+    const abs = repo.abs(file);
+    repo.observer.onRead(abs);
+    return decodeMetafile(readFileSync(abs), file);
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') {
       throw new SluiceError('NOT_FOUND', `'${file}' does not exist`);

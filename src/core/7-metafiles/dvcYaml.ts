@@ -34,6 +34,7 @@ import {
   type PlainDict,
 } from './interpolate.js';
 import { expandAliases, parseParamsFile, yamlNodeToValue } from './paramsFile.js';
+import { NO_OBSERVER, readEnv, type ReadObserver } from '../2-fs/readObserver.js';
 
 export interface ParamsDep {
   file: string;
@@ -94,6 +95,8 @@ export interface LoadDvcYamlOptions {
   parseCache?: ParseCache;
   /** The most stages the file may expand to; SLUICE_MAX_STAGES or DEFAULT_MAX_STAGES if unset. */
   maxStages?: number;
+  /** Told when SLUICE_MAX_STAGES is read (see readObserver.ts). */
+  observer?: ReadObserver;
 }
 
 /**
@@ -108,8 +111,11 @@ export const DEFAULT_MAX_STAGES = 10_000;
 export const MAX_STAGES_VARIABLE = 'SLUICE_MAX_STAGES';
 
 /** The cap on stages from SLUICE_MAX_STAGES, or the default. */
-export function maxStagesFromEnvironment(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env[MAX_STAGES_VARIABLE];
+export function maxStagesFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  observer: ReadObserver = NO_OBSERVER,
+): number {
+  const raw = readEnv(observer, MAX_STAGES_VARIABLE, env);
   if (raw === undefined || raw.trim() === '') return DEFAULT_MAX_STAGES;
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value < 1) {
@@ -564,7 +570,7 @@ export function loadDvcYaml(text: string, opts: LoadDvcYamlOptions): DvcYamlDefi
         const resolved = context.resolve(def[kw], null, opts.parsing);
         // Counted before expanding: 8 axes of 10 values would not fit in memory.
         const count = iterationCount(resolved, isMatrix) ?? 0;
-        maxStages ??= maxStagesFromEnvironment();
+        maxStages ??= maxStagesFromEnvironment(process.env, opts.observer);
         if (stages.length + count > maxStages) {
           const total = stages.length + count;
           fail(

@@ -56,6 +56,7 @@ export class PipelineFile {
     const definition = loadDvcYaml(text, {
       file: path,
       parseCache: repo.parseCache,
+      observer: repo.observer,
       readFile: (rel) => readOptional(repo, dir === '' ? rel : `${dir}/${rel}`),
     });
     const file = new PipelineFile(path, text, definition);
@@ -335,7 +336,9 @@ function entriesByPath(list: unknown): Map<string, EntryObject> {
 
 function readOptional(repo: Repo, repoRel: string): string | undefined {
   try {
-    return decodeMetafile(readFileSync(repo.abs(repoRel)), repoRel);
+    const abs = repo.abs(repoRel);
+    repo.observer.onRead(abs);
+    return decodeMetafile(readFileSync(abs), repoRel);
   } catch (error) {
     if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'EISDIR') return undefined;
     throw error;

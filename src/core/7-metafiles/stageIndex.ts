@@ -42,8 +42,11 @@ export class StageIndex {
     while (queue.length > 0) {
       const dir = queue.shift() as string;
       let entries: Dirent[];
+      const abs = this.repo.abs(dir);
+      // A file added or removed here changes the folder's times: the listing's witness.
+      this.repo.observer.onRead(abs);
       try {
-        entries = readdirSync(this.repo.abs(dir), { withFileTypes: true });
+        entries = readdirSync(abs, { withFileTypes: true });
       } catch {
         continue;
       }

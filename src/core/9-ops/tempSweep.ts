@@ -64,11 +64,16 @@ export function sweepDeadTemps(repo: Repo, options: SweepOptions): Reclaimed {
   const began = Date.now();
   const stampFile = join(tempRecordsDir(repo), 'swept');
   const since = options.scope === 'changed' ? lastSweep(stampFile) : undefined;
+  // The folders looked into are reads like any other (see readObserver.ts).
+  const observer = repo.observer;
   const changed = (folder: string): boolean => {
+    observer.onRead(folder);
     if (since === undefined) return true;
     const stats = lstatSync(folder, { throwIfNoEntry: false });
     return stats !== undefined && stats.mtimeMs >= since - CLOCK_SLACK_MS;
   };
+  observer.onRead(repo.root);
+  observer.onRead(repo.cacheDir);
   const inside = new SafeFolders([repo.root, repo.cacheDir]);
   const cacheFolders = new Set<string>();
   const folders = new Set<string>();
@@ -87,6 +92,7 @@ export function sweepDeadTemps(repo: Repo, options: SweepOptions): Reclaimed {
   }
   for (const record of records) for (const folder of record.folders) folders.add(folder);
   for (const folder of cacheFolders) folders.delete(folder);
+  for (const folder of [...cacheFolders, ...folders]) observer.onRead(folder);
   for (const folder of cacheFolders) {
     if (inside.allows(folder)) addReclaimed(reclaimed, removeDeadTempsIn(folder, { legacy: true }));
   }
@@ -104,6 +110,7 @@ export function sweepDeadTemps(repo: Repo, options: SweepOptions): Reclaimed {
 /** The cache's roots and their two-character object folders. */
 function addCacheFolders(repo: Repo, into: Set<string>): void {
   for (const root of [repo.odb.filesRoot, repo.cacheDir]) {
+    repo.observer.onRead(root);
     into.add(root);
     for (const name of listNames(root)) {
       if (/^[0-9a-f]{2}$/.test(name)) into.add(join(root, name));

@@ -21,7 +21,9 @@ export async function withRepoLock<T>(
 ): Promise<T> {
   await repo.acquireLock();
   try {
-    addReclaimed(repo.reclaimed, sweepDeadTemps(repo, { scope: options.sweep ?? 'changed' }));
+    const reclaimed = sweepDeadTemps(repo, { scope: options.sweep ?? 'changed' });
+    if (reclaimed.files > 0) repo.observer.onUnwitnessed('temporary files removed');
+    addReclaimed(repo.reclaimed, reclaimed);
     startTempRecord(repo);
     const result = await fn();
     repo.saveState();

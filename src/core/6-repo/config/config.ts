@@ -28,6 +28,7 @@ import {
   resolveConfigPathForWrite,
 } from './paths.js';
 import { SECTION_ORDER, SECTION_SCHEMAS, validateConfig } from './schema.js';
+import { NO_OBSERVER, type ReadObserver } from '../../2-fs/readObserver.js';
 
 export interface ConfigEntry {
   level: ConfigLevel;
@@ -80,6 +81,8 @@ export interface ConfigLoadOptions {
   /** Validate the merged config against DVC's schema (DVC does, except in `dvc config`). */
   validate?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Told of the files and variables read (see readObserver.ts). */
+  observer?: ReadObserver;
 }
 
 export interface ConfigEditOptions {
@@ -104,7 +107,11 @@ export class Config {
 
   /** Reads every level's file (missing files are empty). `dvcDir` is null outside a repo. */
   static async load(dvcDir: string | null, options: ConfigLoadOptions = {}): Promise<Config> {
-    const config = new Config(dvcDir, configFilePaths(dvcDir, options.env));
+    const observer = options.observer ?? NO_OBSERVER;
+    const config = new Config(dvcDir, configFilePaths(dvcDir, options.env, observer));
+    // A `~` in a path option reads HOME as the file is read (expandTilde).
+    observer.onEnv('HOME');
+    for (const file of Object.values(config.files)) observer.onRead(file);
     await config.reload();
     if (options.validate ?? true) config.validate();
     return config;

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { configError } from './names.js';
+import { NO_OBSERVER, readEnv, type ReadObserver } from '../../2-fs/readObserver.js';
 
 /** Where DVC's config files are, level by level. */
 
@@ -12,14 +13,17 @@ export const CONFIG_LEVELS: readonly ConfigLevel[] = ['system', 'global', 'repo'
 export function configFilePaths(
   dvcDir: string | null,
   env: NodeJS.ProcessEnv = process.env,
+  observer: ReadObserver = NO_OBSERVER,
 ): Partial<Record<ConfigLevel, string>> {
-  const xdgDirs = (env.XDG_CONFIG_DIRS ?? '').trim();
+  const get = (name: string): string | undefined => readEnv(observer, name, env);
+  const xdgDirs = (get('XDG_CONFIG_DIRS') ?? '').trim();
   const systemDir =
-    env.DVC_SYSTEM_CONFIG_DIR ||
+    get('DVC_SYSTEM_CONFIG_DIR') ||
     join(xdgDirs === '' ? '/etc/xdg' : xdgDirs.split(':')[0].replace(/\/+$/, ''), 'dvc');
-  const xdgHome = (env.XDG_CONFIG_HOME ?? '').trim();
+  const xdgHome = (get('XDG_CONFIG_HOME') ?? '').trim();
   const globalDir =
-    env.DVC_GLOBAL_CONFIG_DIR || join(xdgHome === '' ? join(homedir(), '.config') : xdgHome, 'dvc');
+    get('DVC_GLOBAL_CONFIG_DIR') ||
+    join(xdgHome === '' ? join(homeDir(observer), '.config') : xdgHome, 'dvc');
   const files: Partial<Record<ConfigLevel, string>> = {
     system: join(systemDir, 'config'),
     global: join(globalDir, 'config'),
@@ -29,6 +33,12 @@ export function configFilePaths(
     files.local = join(resolve(dvcDir), 'config.local');
   }
   return files;
+}
+
+/** os.homedir(), which reads HOME beneath JavaScript: the observer is told. */
+function homeDir(observer: ReadObserver): string {
+  observer.onEnv('HOME');
+  return homedir();
 }
 
 /** The file of one level; repo and local need a repo (`dvcDir`). */

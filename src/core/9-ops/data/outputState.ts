@@ -46,9 +46,13 @@ export function isInCache(repo: Repo, hash: { name: HashName; value: string }): 
   const ino = repo.odb.objectIno(hash.value, hash.name);
   if (ino === undefined) return false;
   const root = repo.odb.rootFor(hash.name);
-  const stale = repo.hashCache.staleCacheFolders(hash.value, ino, (folder) =>
-    cacheFolderMtime(root, folder),
-  );
+  // The cache folders are the witnesses of the folder's objects: one removed or added changes
+  // its folder's times.
+  const observer = repo.observer;
+  const stale = repo.hashCache.staleCacheFolders(hash.value, ino, (folder) => {
+    observer.onRead(join(root, folder));
+    return cacheFolderMtime(root, folder);
+  });
   if (stale?.length === 0) return true;
   if (!repo.odb.check(hash.value, hash.name)) return false;
   let entries;
@@ -74,6 +78,7 @@ export function isInCache(repo: Repo, hash: { name: HashName; value: string }): 
   const wanted = new Map<string, string[]>();
   for (const entry of entries) {
     const folder = entry.md5.slice(0, 2);
+    if (!wanted.has(folder)) observer.onRead(join(root, folder));
     if (recheck?.has(folder) === false) continue;
     const names = wanted.get(folder);
     if (names === undefined) wanted.set(folder, [entry.md5.slice(2)]);

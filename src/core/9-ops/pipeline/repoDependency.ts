@@ -26,6 +26,8 @@ export function repoDependencyStatus(repo: Repo, dep: Dependency): 'update avail
   if (info === undefined) return undefined;
   const url = stringField(info, 'url');
   if (url === undefined) return undefined;
+  // Asks the upstream repository (git ls-remote): nothing here witnesses its answer.
+  repo.observer.onUnwitnessed(`upstream of ${dep.path}`);
   const upstream = upstreamSha(url, stringField(info, 'rev'), repo.root);
   if (upstream === undefined) return undefined;
   const locked = stringField(info, 'rev_lock') ?? upstream;

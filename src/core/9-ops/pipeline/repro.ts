@@ -186,6 +186,7 @@ class ReproRunner {
           Object.values(c['changed outs']).includes('modified'),
       );
       if (modified && this.options.dry !== true) {
+        this.repo.observer.onUnwitnessed(`stage ${address} committed`);
         events.message(`Verifying data sources in stage: '${address}'`);
         await this.commitDataSource(stage);
         this.result.reproduced.push(address);
@@ -217,6 +218,8 @@ class ReproRunner {
       events.stageState?.(address, 'skipped');
       return;
     }
+    // From here the stage is asked about, run, restored or shown: no answer to replay.
+    this.repo.observer.onUnwitnessed(`stage ${address} reproduced`);
     if (this.options.confirm !== undefined && !(await this.options.confirm(address))) {
       events.message(`Stage '${address}' skipped`);
       events.stageState?.(address, 'skipped');

@@ -148,8 +148,10 @@ export function paramsStatus(
 ): ChangeWord | Record<string, ChangeWord> | undefined {
   if (dep.params === undefined || dep.repoPath === undefined) return undefined;
   let tree: Record<string, unknown> | undefined;
+  const abs = repo.abs(dep.repoPath);
+  repo.observer.onRead(abs);
   try {
-    tree = parseParamsFile(dep.repoPath, readFileSync(repo.abs(dep.repoPath), 'utf8'));
+    tree = parseParamsFile(dep.repoPath, readFileSync(abs, 'utf8'));
   } catch (error) {
     if (errnoCode(error) !== 'ENOENT') throw error;
     tree = undefined;
