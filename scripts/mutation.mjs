@@ -93,18 +93,18 @@ export const modules = {
     mutate: ['src/core/9-ops/pipeline/schedule.ts'],
     tests: ['test/unit/core/9-ops/pipeline/schedule.test.ts'],
   },
-  sync: {
-    what: 'transfer planner (push/pull/fetch)',
+  'transfer-plan': {
+    what: 'transfer planning for push/pull/fetch/status -c (objects of outputs, what the remote and the cache hold)',
+    // upload.ts/download.ts move the bytes; the e2e and remote groups cover them.
     mutate: [
       'src/core/9-ops/remote/plan.ts',
       'src/core/9-ops/remote/remoteExisting.ts',
       'src/core/9-ops/remote/cacheExisting.ts',
-      'src/core/9-ops/remote/upload.ts',
-      'src/core/9-ops/remote/download.ts',
     ],
     tests: [
+      'test/unit/core/9-ops/remote/plan.test.ts',
+      'test/unit/core/9-ops/remote/cacheExisting.test.ts',
       'test/unit/core/4-storage/remote-existing.test.ts',
-      'test/unit/core/4-storage/local-transfer.test.ts',
     ],
   },
 };

@@ -199,6 +199,51 @@ describe('adding objects', () => {
     expect(strays()).toEqual([]);
   });
 
+  it('addFile hard-linking without a known hash copies and hashes instead', () => {
+    const src = source('a', 'hello\n');
+    expect(store.addFile(src, undefined, true)).toBe(HELLO);
+    expect(statSync(store.oidPath(HELLO)).ino).not.toBe(statSync(src).ino);
+    expect(mode(store.oidPath(HELLO))).toBe(0o444);
+  });
+
+  it('addFile with a known hash lets the kernel copy: the bytes are filed under that hash unread', () => {
+    // A hash from the hash cache stands for the file's bytes; they are not hashed again.
+    const other = md5('other\n');
+    expect(store.addFile(source('a', 'hello\n'), other)).toBe(other);
+    expect(readFileSync(store.oidPath(other), 'utf8')).toBe('hello\n');
+    expect(store.exists(HELLO)).toBe(false);
+  });
+
+  it('an object already there is kept as it is (its inode too), the new copy dropped', async () => {
+    expect(store.addFile(source('a', 'hello\n'))).toBe(HELLO);
+    const ino = statSync(store.oidPath(HELLO)).ino;
+    expect(store.addFile(source('b', 'hello\n'))).toBe(HELLO);
+    expect(statSync(store.oidPath(HELLO)).ino).toBe(ino);
+    const big = 'y'.repeat(2 * 1024 * 1024);
+    const oid = await store.addLargeFile(source('big', big));
+    const bigIno = statSync(store.oidPath(oid)).ino;
+    expect(await store.addLargeFile(source('big2', big))).toBe(oid);
+    expect(statSync(store.oidPath(oid)).ino).toBe(bigIno);
+    expect(strays()).toEqual([]);
+  });
+
+  it("a missing source fails with its own error, not the cleanup's", async () => {
+    const missing = join(dir, 'missing');
+    const pathOf = async (run: () => unknown): Promise<unknown> => {
+      try {
+        await run();
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).path;
+      }
+      return 'no error';
+    };
+    expect(await pathOf(() => store.addFile(missing))).toBe(missing);
+    expect(await pathOf(() => store.addFile(missing, HELLO))).toBe(missing);
+    expect(await pathOf(() => store.addLargeFile(missing))).toBe(missing);
+    expect(await pathOf(() => store.addLegacyCopy(missing, HELLO))).toBe(missing);
+    expect(strays()).toEqual([]);
+  });
+
   it('addLargeFile hashes while the kernel copies', async () => {
     const src = source('big', 'x'.repeat(3 * 1024 * 1024));
     const oid = md5('x'.repeat(3 * 1024 * 1024));
@@ -230,6 +275,13 @@ describe('adding objects', () => {
     store.addBytes(legacy, Buffer.from('x\n'), 'md5-dos2unix');
     expect(readFileSync(join(cache, legacy.slice(0, 2), legacy.slice(2)), 'utf8')).toBe('x\n');
     expect(strays()).toEqual([]);
+  });
+
+  it('addBytes leaves no temporary behind when the object cannot be put in place', () => {
+    const oid = md5('y\n');
+    mkdirSync(join(store.oidPath(oid), 'inside'), { recursive: true });
+    expect(() => store.addBytes(oid, 'y\n')).toThrow(/EISDIR|ENOTEMPTY|EEXIST/);
+    expect(readdirSync(dirname(store.oidPath(oid)))).toEqual([oid.slice(2)]);
   });
 });
 

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -199,5 +207,57 @@ describe('isInCache of a folder', () => {
     // The folder of the missing object changed: it is looked into, and the object is missed.
     settle('0a', HOUR_AGO + 3000);
     expect(isInCache(repo, hash)).toBe(false);
+  });
+
+  it('with nothing recorded yet, looks into every folder and misses one object of two', async () => {
+    const pair = contentsIn('c1', 2);
+    write({ 'data/p0.txt': pair[0], 'data/p1.txt': pair[1] });
+    const out = await tracked('data');
+    const hash = out.recorded.hash;
+    if (hash === undefined) throw new Error('no hash');
+    // A fresh hash cache: no folder is known complete.
+    rmSync(join(dir, '.dvc', 'tmp'), { recursive: true, force: true });
+    repo = await Repo.open(dir);
+    rmSync(objectPath(md5(pair[1])));
+    expect(isInCache(repo, hash)).toBe(false);
+    // A folder in place of the object is no object either.
+    mkdirSync(objectPath(md5(pair[1])));
+    expect(isInCache(repo, hash)).toBe(false);
+  });
+
+  it('is false when a cache folder of many wanted objects is gone', async () => {
+    const many = contentsIn('ab', 9);
+    const files: Record<string, string> = {};
+    many.forEach((text, i) => (files[`data/m${i}.txt`] = text));
+    write(files);
+    const out = await tracked('data');
+    const hash = out.recorded.hash;
+    if (hash === undefined) throw new Error('no hash');
+    expect(isInCache(repo, hash)).toBe(true);
+    rmSync(join(cacheRoot(), 'ab'), { recursive: true });
+    expect(isInCache(repo, hash)).toBe(false);
+  });
+
+  it('a corrupt listing is not in the cache: removed when writable, an error never', async () => {
+    write({ 'data/a.txt': 'a\n' });
+    const out = await tracked('data');
+    const hash = out.recorded.hash;
+    if (hash === undefined) throw new Error('no hash');
+    const listing = objectPath(hash.value);
+    // Writable, with other bytes than its name says: rehashed, found corrupt and deleted (as DVC).
+    chmodSync(listing, 0o644);
+    writeFileSync(listing, '[]');
+    expect(isInCache(repo, hash)).toBe(false);
+    expect(existsSync(listing)).toBe(false);
+    // Read-only (trusted by its mode) yet corrupt: found out when read, still just missing.
+    writeFileSync(listing, '[]');
+    chmodSync(listing, 0o444);
+    expect(isInCache(repo, hash)).toBe(false);
+    // Named by its md5 but no listing: missing too, not an error.
+    const text = 'not json';
+    const oid = `${md5(text)}.dir`;
+    mkdirSync(dirname(objectPath(oid)), { recursive: true });
+    writeFileSync(objectPath(oid), text);
+    expect(isInCache(repo, { name: 'md5', value: oid })).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -5,10 +6,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Repo } from '../../../../../src/core/6-repo/repo.js';
 import { StageIndex } from '../../../../../src/core/7-metafiles/stageIndex.js';
 import type { Stage } from '../../../../../src/core/7-metafiles/stage.js';
+import { computeStageMd5 } from '../../../../../src/core/7-metafiles/dvcFile.js';
 import { add } from '../../../../../src/core/9-ops/data/add.js';
 import { commit } from '../../../../../src/core/9-ops/data/commit.js';
+import { importRepo } from '../../../../../src/core/9-ops/imports/importRepo.js';
 import {
   dependencyStatus,
+  paramsStatus,
   repoStatus,
   stageStatus,
   type StageStatusOptions,
@@ -179,6 +183,13 @@ describe('stageStatus of a pipeline stage', () => {
     await commit(repo, [], { cwd: dir, force: true });
     expect(await status('cb')).toEqual([]);
   });
+  it('a params file that is gone is deleted; one that cannot be read is an error', async () => {
+    await committedPipeline();
+    rmSync(join(dir, 'params.yaml'));
+    expect(await status('train')).toEqual([{ 'changed deps': { 'params.yaml': 'deleted' } }]);
+    mkdirSync(join(dir, 'params.yaml'));
+    await expect(status('train')).rejects.toThrow(/EISDIR/);
+  });
 });
 
 describe('stageStatus of .dvc files', () => {
@@ -193,6 +204,13 @@ describe('stageStatus of .dvc files', () => {
       'data.csv.dvc': `md5: ${'a'.repeat(32)}\n${read('data.csv.dvc')}`,
     });
     expect(await status('data.csv.dvc')).toEqual(['changed checksum']);
+    // A data file's stage md5 is always stray, even one equal to the md5 of its content
+    // (computed when it lists an empty `deps`): DVC computes none for data.
+    const data = { deps: [], outs: [{ path: 'data.csv' }] };
+    write({
+      'data.csv.dvc': `md5: ${computeStageMd5(data)}\ndeps: []\nouts:\n- path: data.csv\n`,
+    });
+    expect(await status('data.csv.dvc')).toContain('changed checksum');
   });
 
   it('an old single-stage file: its stage md5 is checked against its content', async () => {
@@ -219,6 +237,8 @@ describe('dependencyStatus and repoStatus', () => {
     const { stage } = await stageNamed('x.dvc');
     expect(dependencyStatus(repo, stage.deps[0])).toBeUndefined();
     expect(dependencyStatus(repo, stage.deps[1])).toBe('modified');
+    // Only a params dependency has a params status.
+    expect(paramsStatus(repo, stage.deps[1])).toBeUndefined();
   });
 
   it('lists only the stages that changed, by address from the cwd', async () => {
@@ -231,5 +251,85 @@ describe('dependencyStatus and repoStatus', () => {
     expect(repoStatus(repo, index, index.stages, 'sub')).toEqual({
       'a.txt.dvc': [{ 'changed outs': { 'a.txt': 'modified' } }],
     });
+  });
+});
+
+describe('stageStatus of a repo import', () => {
+  let upstream = '';
+  beforeEach(() => {
+    upstream = mkdtempSync(join(tmpdir(), 'sluice-stage-status-upstream-'));
+  });
+  afterEach(() => {
+    rmSync(upstream, { recursive: true, force: true });
+  });
+
+  const git = (...args: string[]): string =>
+    execFileSync('git', args, {
+      cwd: upstream,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@t',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@t',
+      },
+    });
+
+  /** A second git repository holding a git-tracked `data.txt`, and one commit. */
+  function upstreamCommit(text: string): string {
+    writeFileSync(join(upstream, 'data.txt'), text);
+    git('add', 'data.txt');
+    git('commit', '-q', '-m', text);
+    return git('rev-parse', 'HEAD').trim();
+  }
+
+  /** `import` of the upstream's data.txt, with its .dvc file as the core writes it. */
+  async function imported(): Promise<void> {
+    git('init', '-q');
+    mkdirSync(join(upstream, '.dvc'));
+    writeFileSync(join(upstream, '.dvc', 'config'), '');
+    git('add', '.dvc/config');
+    upstreamCommit('v1\n');
+    await importRepo(repo, upstream, 'data.txt', { cwd: dir });
+    expect(read('data.txt')).toBe('v1\n');
+  }
+
+  const name = (): string => `data.txt (${upstream})`;
+
+  it('is unchanged until the upstream moves, then "update available"', async () => {
+    await imported();
+    expect(await status('data.txt.dvc')).toEqual([]);
+    upstreamCommit('v2\n');
+    expect(await status('data.txt.dvc')).toEqual([
+      { 'changed deps': { [name()]: 'update available' } },
+    ]);
+  });
+
+  it('puts the update before the outputs, and stops there when asked to short-circuit', async () => {
+    await imported();
+    upstreamCommit('v2\n');
+    write({ 'data.txt': 'edited\n' });
+    expect(await status('data.txt.dvc')).toEqual([
+      { 'changed deps': { [name()]: 'update available' } },
+      { 'changed outs': { 'data.txt': 'modified' } },
+    ]);
+    expect(await status('data.txt.dvc', { shortCircuit: true })).toEqual([
+      { 'changed deps': { [name()]: 'update available' } },
+    ]);
+  });
+
+  it('a repo dependency of a stage that is not frozen is checked once, by its upstream', async () => {
+    await imported();
+    // Not frozen (a key the stage md5 leaves out): the dependency is looked at only upstream,
+    // its path being no workspace file of this repository, and named once.
+    write({ 'data.txt.dvc': read('data.txt.dvc').replace('frozen: true\n', '') });
+    rmSync(join(dir, 'data.txt'));
+    expect(await status('data.txt.dvc')).toEqual([{ 'changed outs': { 'data.txt': 'deleted' } }]);
+    upstreamCommit('v2\n');
+    expect(await status('data.txt.dvc')).toEqual([
+      { 'changed deps': { [name()]: 'update available' } },
+      { 'changed outs': { 'data.txt': 'deleted' } },
+    ]);
   });
 });
