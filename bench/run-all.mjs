@@ -289,6 +289,7 @@ npm run build
 node bench/run-all.mjs                  # full scale, about 15 minutes on a quiet 2-CPU machine, rewrites docs/benchmarks.md
 BENCH_SCALE=0.1 node bench/run-all.mjs  # quick check; writes to $TMPDIR, not to docs/
 node bench/many-files.mjs               # one benchmark, printed only
+node bench/compare-builds.mjs --before DIR  # no-op status, this build against a built checkout DIR
 \`\`\`
 
 Options: \`--only help,add-large-file,many-files\`, \`--out FILE\`, \`--build\` (runs \`npm run build\`
