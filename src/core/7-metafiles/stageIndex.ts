@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import { SluiceError } from '../1-base/errors.js';
 import { loadPipelineFile, type PipelineFile } from './pipelineFile.js';
 import type { Repo } from '../6-repo/repo.js';
+import { NESTED_REPO_MARKER } from '../5-workspace/dvcIgnore.js';
 import { isDvcFileName, loadDvcFile, type DvcFile } from './dvcFile.js';
 import type { Output, Stage } from './stage.js';
 
@@ -11,6 +12,11 @@ export const PIPELINE_FILE = 'dvc.yaml';
 /** Is `a` equal to, inside, or a parent of `b` (repo-relative POSIX paths)? */
 export function pathsOverlap(a: string, b: string): boolean {
   return a === b || isInside(a, b) || isInside(b, a);
+}
+
+/** Does this entry make its folder a nested DVC repository (DVC checks that `.dvc` exists)? */
+function isNestedRepoMarker(entry: Dirent): boolean {
+  return entry.name === NESTED_REPO_MARKER;
 }
 
 /** Is `child` strictly inside `parent`? */
@@ -47,6 +53,8 @@ export class StageIndex {
       } catch {
         continue;
       }
+      // A folder with its own `.dvc` is another project (a submodule, say): DVC skips it whole.
+      if (dir !== '' && entries.some(isNestedRepoMarker)) continue;
       entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const subdirs: string[] = [];
       for (const entry of entries) {
