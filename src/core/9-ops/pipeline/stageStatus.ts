@@ -8,6 +8,7 @@ import type { StageIndex } from '../../7-metafiles/stageIndex.js';
 import { hashPath } from '../../5-workspace/hashPath.js';
 import { hashNameFor, outputStatus } from '../data/outputState.js';
 import { repoDependencyName, repoDependencyStatus } from './repoDependency.js';
+import { externalDependencyStatuses, type ExternalStatuses } from './externalDeps.js';
 
 export type ChangeWord = 'deleted' | 'modified' | 'new' | 'not in cache' | 'update available';
 
@@ -24,15 +25,19 @@ export interface StageStatusOptions {
   allowMissing?: boolean;
   /** Stop at the first change found (repro only needs a yes/no). */
   shortCircuit?: boolean;
+  /** The external dependencies' statuses (externalDependencyStatuses); unchanged if absent. */
+  external?: ExternalStatuses;
 }
 
 /** The status of one dependency; undefined when unchanged. */
 export function dependencyStatus(
   repo: Repo,
   dep: Dependency,
+  external?: ExternalStatuses,
 ): ChangeWord | Record<string, ChangeWord> | undefined {
   if (dep.params !== undefined) return paramsStatus(repo, dep);
-  if (dep.repoPath === undefined) return undefined; // URL deps are checked by `update`
+  // URLs and paths outside the repository, looked at beforehand (see externalDeps.ts)
+  if (dep.repoPath === undefined) return external?.get(dep);
   const recorded = dep.recorded.hash;
   const now = hashPath(
     repo.hashContext,
@@ -97,7 +102,7 @@ export function stageStatus(
         }
         continue;
       }
-      const status = dependencyStatus(repo, dep);
+      const status = dependencyStatus(repo, dep, options.external);
       if (status === undefined) continue;
       if (status === 'deleted' && options.allowMissing === true) continue;
       deps[dep.params !== undefined ? dep.params.file : dep.path] = status;
@@ -126,16 +131,20 @@ function lockCmdOf(index: StageIndex, stage: Stage): string | string[] | undefin
   return file?.lockedCmd(stage.name ?? '');
 }
 
-/** `sluice status` (local part): address -> items, only for stages that changed. */
-export function repoStatus(
+/**
+ * `sluice status` (local part): address -> items, only for stages that changed. The sources of
+ * external dependencies (URLs, paths outside the repository) are looked at too.
+ */
+export async function repoStatus(
   repo: Repo,
   index: StageIndex,
   stages: Stage[],
   cwdRel: string,
-): Record<string, StatusItem[]> {
+): Promise<Record<string, StatusItem[]>> {
+  const external = await externalDependencyStatuses(repo, stages);
   const result: Record<string, StatusItem[]> = {};
   for (const stage of stages) {
-    const items = stageStatus(repo, index, stage);
+    const items = stageStatus(repo, index, stage, { external });
     if (items.length > 0) result[stage.address(cwdRel)] = items;
   }
   return result;
