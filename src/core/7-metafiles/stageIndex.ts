@@ -19,6 +19,18 @@ function isNestedRepoMarker(entry: Dirent): boolean {
   return entry.name === NESTED_REPO_MARKER;
 }
 
+/** Orders repo-relative file paths as a depth-first walk with sorted entries meets them. */
+function walkOrder(a: string, b: string): number {
+  const pa = a.split('/');
+  const pb = b.split('/');
+  for (let i = 0; ; i++) {
+    const lastA = i === pa.length - 1;
+    const lastB = i === pb.length - 1;
+    if (lastA !== lastB) return lastA ? -1 : 1;
+    if (lastA || pa[i] !== pb[i]) return pa[i] < pb[i] ? -1 : pa[i] > pb[i] ? 1 : 0;
+  }
+}
+
 /** Is `child` strictly inside `parent`? */
 export function isInside(child: string, parent: string): boolean {
   return parent === '' ? child !== '' : child.startsWith(parent + '/');
@@ -74,6 +86,14 @@ export class StageIndex {
         if (!this.outputs.has(sub)) queue.push(sub);
       }
     }
+    // Read breadth-first (an output folder declared beside a folder is known before the walk
+    // reaches it), listed as DVC's top-down walk lists them: a folder's files, then each of its
+    // sub-folders in turn, whole.
+    const rank = new Map<string, number>();
+    [...new Set(this.stages.map((s) => s.file))]
+      .sort(walkOrder)
+      .forEach((file, i) => rank.set(file, i));
+    this.stages.sort((a, b) => (rank.get(a.file) ?? 0) - (rank.get(b.file) ?? 0));
     this.checkOverlaps();
   }
 

@@ -3,7 +3,7 @@ import { errnoCode } from '../../1-base/errors.js';
 import { paramsDepStatus, parseParamsFile } from '../../7-metafiles/paramsFile.js';
 import type { Repo } from '../../6-repo/repo.js';
 import { computeStageMd5, type DvcFile } from '../../7-metafiles/dvcFile.js';
-import type { Dependency, Stage } from '../../7-metafiles/stage.js';
+import { relativeTo, type Dependency, type Stage } from '../../7-metafiles/stage.js';
 import type { StageIndex } from '../../7-metafiles/stageIndex.js';
 import { hashPath } from '../../5-workspace/hashPath.js';
 import { hashNameFor, outputStatus } from '../data/outputState.js';
@@ -27,6 +27,8 @@ export interface StageStatusOptions {
   shortCircuit?: boolean;
   /** The external dependencies' statuses (externalDependencyStatuses); unchanged if absent. */
   external?: ExternalStatuses;
+  /** Where the command runs (repo-relative): paths are named relative to it, as DVC names them. */
+  cwdRel?: string;
 }
 
 /** The status of one dependency; undefined when unchanged. */
@@ -93,9 +95,15 @@ export function stageStatus(
       items.push({ 'changed deps': deps });
     }
   }
+  const cwdRel = options.cwdRel ?? '';
   if (!stage.frozen) {
     const deps: Record<string, ChangeWord | Record<string, ChangeWord>> = {};
-    for (const dep of stage.deps) {
+    // As DVC lists them: the paths, then the params files.
+    const ordered = [
+      ...stage.deps.filter((d) => d.params === undefined),
+      ...stage.deps.filter((d) => d.params !== undefined),
+    ];
+    for (const dep of ordered) {
       if (dep.repo !== undefined) {
         if (repoDependencyStatus(repo, dep) !== undefined) {
           deps[repoDependencyName(dep)] = 'update available';
@@ -105,7 +113,7 @@ export function stageStatus(
       const status = dependencyStatus(repo, dep, options.external);
       if (status === undefined) continue;
       if (status === 'deleted' && options.allowMissing === true) continue;
-      deps[dep.params !== undefined ? dep.params.file : dep.path] = status;
+      deps[dep.repoPath === undefined ? dep.path : relativeTo(cwdRel, dep.repoPath)] = status;
       if (options.shortCircuit === true) return [{ 'changed deps': deps }];
     }
     if (Object.keys(deps).length > 0) items.push({ 'changed deps': deps });
@@ -116,7 +124,7 @@ export function stageStatus(
     if (status === undefined) continue;
     if (options.allowMissing === true && (status === 'deleted' || status === 'not in cache'))
       continue;
-    outs[out.path] = status;
+    outs[relativeTo(cwdRel, out.repoPath)] = status;
     if (options.shortCircuit === true) return [{ 'changed outs': outs }];
   }
   if (Object.keys(outs).length > 0) items.push({ 'changed outs': outs });
@@ -144,7 +152,7 @@ export async function repoStatus(
   const external = await externalDependencyStatuses(repo, stages);
   const result: Record<string, StatusItem[]> = {};
   for (const stage of stages) {
-    const items = stageStatus(repo, index, stage, { external });
+    const items = stageStatus(repo, index, stage, { external, cwdRel });
     if (items.length > 0) result[stage.address(cwdRel)] = items;
   }
   return result;
