@@ -1,6 +1,6 @@
 import { readdirSync, type Dirent } from 'node:fs';
 import { posix } from 'node:path';
-import { SluiceError } from '../1-base/errors.js';
+import { EXIT, SluiceError } from '../1-base/errors.js';
 import { loadPipelineFile, type PipelineFile } from './pipelineFile.js';
 import type { Repo } from '../6-repo/repo.js';
 import { NESTED_REPO_MARKER } from '../5-workspace/dvcIgnore.js';
@@ -241,4 +241,17 @@ export function stagesForTargets(index: StageIndex, targets: string[], cwdRel: s
     }
   }
   return stages;
+}
+
+/** The stages of the `dvc.yaml` in the working folder (`cwdRel`, repo-relative). */
+export function stagesOfPipelineHere(index: StageIndex, cwdRel: string): Stage[] {
+  const file = cwdRel === '' ? PIPELINE_FILE : `${cwdRel}/${PIPELINE_FILE}`;
+  const pipeline = index.pipelineFiles.get(file);
+  if (pipeline === undefined) {
+    throw new SluiceError('NOT_FOUND', `'${file}' does not exist`, {
+      hint: 'run it in the folder that holds dvc.yaml, name a dvc.yaml, or use --all',
+      exitCode: EXIT.unexpected,
+    });
+  }
+  return pipeline.stages;
 }
