@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanupSandboxes, dvcOk, git, makeRepo, sluiceOk, writeTree } from '../helpers/sandbox.js';
+import {
+  cleanupSandboxes,
+  dvcOk,
+  git,
+  makeRepo,
+  sluiceOk,
+  tempDir,
+  writeTree,
+} from '../helpers/sandbox.js';
 
 /**
  * `plots show --json` and `plots diff --json` give what DVC gives (issue 17, item 3): the
@@ -127,6 +135,17 @@ describe('plots --json', () => {
     for (const tool of ['dvc', 'sluice'] as const) {
       const root = makeRepo(tool);
       expect(JSON.parse(runOk(tool, root, 'plots', 'show', '--json'))).toEqual({});
+    }
+  });
+
+  it('diff prints {} before the first commit', () => {
+    for (const tool of ['dvc', 'sluice'] as const) {
+      const root = tempDir();
+      git(root, 'init', '-q');
+      runOk(tool, root, 'init');
+      writeTree(root, { 'l.csv': 'step,loss\n0,1\n', 'dvc.yaml': 'plots:\n- l.csv\n' });
+      git(root, 'add', '-A');
+      expect(JSON.parse(runOk(tool, root, 'plots', 'diff', '--json'))).toEqual({});
     }
   });
 });

@@ -115,6 +115,12 @@ export function registerPlots(program: Command): void {
     .action(async (revs: string[], flags: PlotsFlags, command: Command) => {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
+      // As DVC: nothing to compare before the first commit.
+      if (repo.git === null || !(await repo.git.hasCommits())) {
+        if (flags.json === true) ctx.ui.data('{}');
+        else ctx.ui.warn('No plots were loaded, visualization file will not be created.');
+        return;
+      }
       // As DVC: one revision is compared with the workspace; none, HEAD with the workspace
       // when tracked files changed, else the workspace alone.
       const dirty = revs.length === 0 && (await repo.git?.isDirty({ untrackedFiles: false }));
