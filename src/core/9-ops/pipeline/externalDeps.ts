@@ -5,9 +5,19 @@ import type { Dependency, RecordedState, Stage } from '../../7-metafiles/stage.j
 /** What `status` says of each external dependency: 'modified', 'deleted', or undefined. */
 export type ExternalStatuses = ReadonlyMap<Dependency, 'modified' | 'deleted' | undefined>;
 
-/** A dependency outside the workspace: a URL or a path outside the repository (not a repo import). */
-function isExternal(dep: Dependency): boolean {
-  return dep.repoPath === undefined && dep.repo === undefined && dep.params === undefined;
+/**
+ * A dependency outside the workspace (a URL or a path outside the repository, not a repo
+ * import) whose state was recorded. Sluice's `repro` does not record one in `dvc.lock` yet, so
+ * one without a recorded checksum is left unchecked rather than always changed.
+ */
+function isCheckedExternal(dep: Dependency): boolean {
+  if (dep.repoPath !== undefined || dep.repo !== undefined || dep.params !== undefined) {
+    return false;
+  }
+  const recorded = dep.recorded;
+  return (
+    recorded.hash !== undefined || recorded.etag !== undefined || recorded.checksum !== undefined
+  );
 }
 
 /**
@@ -20,7 +30,7 @@ export async function externalDependencyStatuses(
   repo: Repo,
   stages: readonly Stage[],
 ): Promise<ExternalStatuses> {
-  const deps = stages.filter((s) => !s.frozen).flatMap((s) => s.deps.filter(isExternal));
+  const deps = stages.filter((s) => !s.frozen).flatMap((s) => s.deps.filter(isCheckedExternal));
   const statuses = new Map<Dependency, 'modified' | 'deleted' | undefined>();
   if (deps.length === 0) return statuses;
   // Loaded only when there is such a dependency: it brings in the storage registry.
