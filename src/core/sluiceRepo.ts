@@ -244,16 +244,16 @@ export class SluiceRepo {
 
   /** Which stages and data files changed since they were last added, committed or reproduced. */
   status(options: StatusOptions = {}): Promise<StatusResult> {
-    return this.locked(options.onFile, () => {
+    return this.locked(options.onFile, async () => {
       const index = StageIndex.load(this.repo);
       const cwdRel = this.repo.rel(this.cwdOf(options));
       const stages = stagesForTargets(index, options.targets ?? [], cwdRel);
-      const changes = repoStatus(this.repo, index, stages, cwdRel);
-      return Promise.resolve({
+      const changes = await repoStatus(this.repo, index, stages, cwdRel);
+      return {
         clean: Object.keys(changes).length === 0,
         checked: stages.length,
         changes,
-      });
+      };
     });
   }
 

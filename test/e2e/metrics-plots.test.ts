@@ -53,13 +53,18 @@ describe('plots show / diff', () => {
     expect(html).not.toMatch(/<script[^>]+src=/);
     expect(html).toContain('vegaEmbed');
 
-    const json = JSON.parse(sluiceOk(root, 'plots', 'show', '--json').stdout) as Record<
-      string,
-      Array<{ content: { mark?: unknown; encoding: Record<string, { field?: string }> } }>
-    >;
+    const json = (
+      JSON.parse(sluiceOk(root, 'plots', 'show', '--json').stdout) as {
+        data: Record<
+          string,
+          Array<{ content: { mark?: unknown; encoding: Record<string, { field?: string }> } }>
+        >;
+      }
+    ).data;
     expect(Object.keys(json).sort()).toEqual(['acc.csv', 'confusion.csv', 'loss.json']);
     expect(json['acc.csv']?.[0]?.content.mark).toEqual({ type: 'point', tooltip: true });
-    expect(json['confusion.csv']?.[0]?.content.encoding.y?.field).toBe('actual');
+    // as DVC's confusion template: x on the horizontal axis, y on the vertical one
+    expect(json['confusion.csv']?.[0]?.content.encoding.y?.field).toBe('predicted');
 
     git(root, 'add', '-A');
     git(root, 'commit', '-q', '-m', 'plots');

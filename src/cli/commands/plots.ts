@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { contextOf, openRepo, type CommandContext } from '../context.js';
 import type { Repo } from '../../core/6-repo/repo.js';
@@ -22,28 +22,73 @@ async function renderPlots(
     revs,
     targets: targets.map((t) => repo.rel(t, ctx.cwd)),
   });
+  const dir = resolve(ctx.cwd, flags.out ?? 'dvc_plots');
+  // Images are copied beside the page (or for the JSON's URLs), named as DVC names them.
+  const imageFiles = new Map<string, string>();
+  const withImages = plots.filter((p) => p.kind === 'image' && p.images.length > 0);
+  if (withImages.length > 0) {
+    const { writeFileAtomic } = await import('../../core/2-fs/atomicWrite.js');
+    mkdirSync(dir, { recursive: true });
+    for (const plot of withImages) {
+      for (const image of plot.images) {
+        const file = join(dir, `${image.rev}_${plot.id.split('/').join('_')}`);
+        await writeFileAtomic(file, image.content);
+        imageFiles.set(`${image.rev}\0${plot.id}`, file);
+      }
+    }
+  }
+  if (flags.json === true) {
+    const errors = plots.flatMap((p) =>
+      p.errors.map((e) => ({
+        name: p.id,
+        rev: e.rev,
+        source: e.file,
+        type: e.error.type,
+        msg: e.error.msg,
+      })),
+    );
+    const data = Object.fromEntries(
+      plots.map((p) => [
+        p.id,
+        p.kind === 'image'
+          ? p.images.map((image) => ({
+              type: 'image',
+              revisions: [image.rev],
+              url: imageFiles.get(`${image.rev}\0${p.id}`),
+            }))
+          : p.revisions.length === 0
+            ? []
+            : [{ type: 'vega', revisions: p.revisions, content: p.spec }],
+      ]),
+    );
+    // As DVC: empty parts are left out, so a repository without plots prints {}.
+    ctx.ui.data(
+      JSON.stringify({
+        ...(errors.length > 0 ? { errors } : {}),
+        ...(Object.keys(data).length > 0 ? { data } : {}),
+      }),
+    );
+    return;
+  }
   for (const p of plots) {
     for (const e of p.errors) ctx.ui.warn(`${p.id}: ${e.rev}: ${e.error.msg}`);
   }
-  if (flags.json === true) {
-    ctx.ui.data(
-      JSON.stringify(
-        Object.fromEntries(
-          plots.map((p) => [
-            p.id,
-            [{ type: 'vega', revisions: revs.length > 0 ? revs : ['workspace'], content: p.spec }],
-          ]),
-        ),
-      ),
-    );
+  const drawn = plots.filter((p) => p.kind === 'vega' && p.revisions.length > 0);
+  if (drawn.length === 0 && imageFiles.size === 0) {
+    ctx.ui.warn('No plots were loaded, visualization file will not be created.');
     return;
   }
   const { renderPlotsHtml } = await import('../../core/9-ops/metrics/plotsHtml.js');
   const { writeFileAtomic } = await import('../../core/2-fs/atomicWrite.js');
-  const dir = resolve(ctx.cwd, flags.out ?? 'dvc_plots');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'index.html');
-  await writeFileAtomic(file, renderPlotsHtml(plots));
+  const images = plots.flatMap((p) =>
+    p.images.map((image) => ({
+      id: `${image.rev}: ${p.id}`,
+      src: basename(imageFiles.get(`${image.rev}\0${p.id}`) ?? ''),
+    })),
+  );
+  await writeFileAtomic(file, renderPlotsHtml(drawn, images));
   ctx.ui.data(`file://${file}`);
 }
 
@@ -70,9 +115,20 @@ export function registerPlots(program: Command): void {
     .action(async (revs: string[], flags: PlotsFlags, command: Command) => {
       const ctx = contextOf(command);
       const repo = await openRepo(ctx, command);
+      // As DVC: nothing to compare before the first commit.
+      if (repo.git === null || !(await repo.git.hasCommits())) {
+        if (flags.json === true) ctx.ui.data('{}');
+        else ctx.ui.warn('No plots were loaded, visualization file will not be created.');
+        return;
+      }
+      // As DVC: one revision is compared with the workspace; none, HEAD with the workspace
+      // when tracked files changed, else the workspace alone.
+      const dirty = revs.length === 0 && (await repo.git?.isDirty({ untrackedFiles: false }));
       const list =
         revs.length === 0
-          ? ['HEAD', 'workspace']
+          ? dirty === true
+            ? ['HEAD', 'workspace']
+            : ['workspace']
           : revs.length === 1
             ? [...revs, 'workspace']
             : revs;

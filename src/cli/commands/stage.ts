@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Stage } from '../../core/7-metafiles/stage.js';
 import { contextOf, gitHint, openRepo } from '../context.js';
 import { addStageOptions, joinCommand, outputsFromFlags, type StageFlags } from './stageOptions.js';
 import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
@@ -67,24 +68,26 @@ export function registerStage(program: Command): void {
   stage
     .command('list')
     .description('List stages with their outputs')
-    .argument('[targets...]', 'dvc.yaml files or stages')
-    .option('--all', 'also list data sources (.dvc files)')
+    .argument('[targets...]', 'dvc.yaml files or stages (default: ./dvc.yaml)')
+    .option('--all', 'list every stage of the repository, .dvc files too')
     .option('--name-only', 'print only the stage names')
     .action(
       async (targets: string[], flags: { all?: boolean; nameOnly?: boolean }, command: Command) => {
         const ctx = contextOf(command);
         const repo = await openRepo(ctx, command);
-        const { StageIndex, stagesForTargets } =
+        const { StageIndex, stagesForTargets, stagesOfPipelineHere } =
           await import('../../core/7-metafiles/stageIndex.js');
         const index = StageIndex.load(repo);
         const cwdRel = repo.rel(ctx.cwd);
-        const stages = stagesForTargets(index, targets, cwdRel).filter(
-          (s) => flags.all === true || s.kind !== 'data',
-        );
-        const rows = stages.map((s) => {
-          const outs = s.outs.map((o) => o.path).join(', ');
-          return [s.address(cwdRel), s.props.desc ?? (outs === '' ? '' : `Outputs ${outs}`)];
-        });
+        // As DVC: `--all` lists every stage of the repository, `.dvc` files too; no target
+        // means the dvc.yaml of the working folder.
+        const stages =
+          flags.all === true
+            ? index.stages
+            : targets.length === 0
+              ? stagesOfPipelineHere(index, cwdRel)
+              : stagesForTargets(index, targets, cwdRel).filter((s) => s.kind !== 'data');
+        const rows = stages.map((s) => [s.address(cwdRel), s.props.desc ?? describeStage(s)]);
         const width = Math.max(0, ...rows.map((r) => (r[0] ?? '').length));
         for (const [address, info] of rows) {
           ctx.ui.data(
@@ -112,4 +115,21 @@ export function registerStage(program: Command): void {
       if (result.migrated.length === 0) ctx.ui.info('Nothing to migrate.');
       await gitHint(ctx, repo, result.gitFiles);
     });
+}
+
+/** What `stage list` says of a stage without a `desc`, in DVC's words. */
+function describeStage(stage: Stage): string {
+  const paths = (items: Array<{ path: string }>): string => items.map((i) => i.path).join(', ');
+  const deps = [
+    ...stage.deps.filter((d) => d.params === undefined),
+    ...stage.deps.filter((d) => d.params !== undefined),
+  ];
+  if (deps.length === 0 && stage.outs.length === 0) return 'No outputs or dependencies';
+  if (stage.outs.length === 0) return `Depends on ${paths(deps)}`;
+  const outs = stage.outs.filter((o) => o.kind === 'out');
+  const reports = stage.outs.filter((o) => o.kind !== 'out');
+  return [
+    ...(outs.length > 0 ? [`Outputs ${paths(outs)}`] : []),
+    ...(reports.length > 0 ? [`Reports ${paths(reports)}`] : []),
+  ].join('; ');
 }

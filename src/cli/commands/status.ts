@@ -58,7 +58,7 @@ export function registerStatus(program: Command): void {
           const index = StageIndex.load(repo);
           const cwdRel = repo.rel(ctx.cwd);
           const stages = stagesForTargets(index, targets, cwdRel);
-          return Promise.resolve({ stages, status: repoStatus(repo, index, stages, cwdRel) });
+          return repoStatus(repo, index, stages, cwdRel).then((status) => ({ stages, status }));
         },
         { sweep: 'records' },
       ).finally(() => bar.finish());

@@ -6,6 +6,12 @@ import { NO_OBSERVER, type ReadObserver } from '../2-fs/readObserver.js';
 export const ALWAYS_IGNORED = new Set(['.git', '.hg', '.dvc']);
 
 /**
+ * A sub-folder holding an entry of this name (a folder, or anything that exists) is a nested DVC
+ * repository, often a git submodule: every walk of the project leaves it out, as DVC does.
+ */
+export const NESTED_REPO_MARKER = '.dvc';
+
+/**
  * `.dvcignore` rules, applied per folder like `.gitignore`. Each folder's rules are read once,
  * the first time that folder is walked.
  */

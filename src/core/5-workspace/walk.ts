@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isAbsolute, join, relative } from 'node:path';
 import { SluiceError } from '../1-base/errors.js';
 import { isDirectoryMode, statFacts, type FileFacts } from '../2-fs/fileFacts.js';
-import { ALWAYS_IGNORED, type DvcIgnore } from './dvcIgnore.js';
+import { ALWAYS_IGNORED, NESTED_REPO_MARKER, type DvcIgnore } from './dvcIgnore.js';
 import { readEntries, type FolderListing } from './folderListing.js';
 
 export interface WalkedFile {
@@ -40,8 +40,8 @@ export function shortPath(absPath: string): string {
 
 /**
  * Lists the units of the folder `absDir` (repo-relative `relDir`, for `.dvcignore`) depth first,
- * last folder first, skipping what `.dvcignore` excludes and the folders every walk skips
- * (.git, .dvc, .hg). Reads folders only: no file is stat'ed here.
+ * last folder first, skipping what `.dvcignore` excludes, the folders every walk skips
+ * (.git, .dvc, .hg) and nested DVC repositories. Reads folders only: no file is stat'ed here.
  */
 export function listUnits(
   absDir: string,
@@ -61,6 +61,7 @@ export function listUnits(
     const [dir, rel, repoRel] = stack.pop() as [string, string, string];
     seen.add(rel);
     const entries = listing === undefined ? readEntries(dir) : listing.read(dir, rel);
+    if (rel !== '' && isNestedRepo(entries)) continue;
     for (let start = 0; start < entries.length; start += UNIT_ENTRIES) {
       const names: string[] = [];
       const end = Math.min(entries.length, start + UNIT_ENTRIES);
@@ -91,6 +92,16 @@ export function listUnits(
   }
   listing?.save(seen);
 }
+
+/** Do these entries (folders ending in '/') make their folder a nested DVC repository? */
+function isNestedRepo(entries: readonly string[]): boolean {
+  for (const entry of entries) {
+    if (entry === NESTED_REPO_DIR || entry === NESTED_REPO_MARKER) return true;
+  }
+  return false;
+}
+
+const NESTED_REPO_DIR = `${NESTED_REPO_MARKER}/`;
 
 /**
  * Stats the files of a unit and answers its digest: every file's name, inode, mtime and size, in

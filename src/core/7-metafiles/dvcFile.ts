@@ -116,8 +116,25 @@ export function loadDvcFile(repo: Repo, file: string): DvcFile {
       typeof entry.repo === 'object' && entry.repo !== null
         ? (entry.repo as Record<string, unknown>)
         : undefined;
+    const fsConfig =
+      typeof entry.fs_config === 'object' && entry.fs_config !== null
+        ? Object.fromEntries(
+            Object.entries(entry.fs_config as Record<string, unknown>).map(([k, v]) => [
+              k,
+              String(v),
+            ]),
+          )
+        : undefined;
     stage.deps.push(
-      new Dependency(stage, path, repoPath, readRecordedState(entry), undefined, repoInfo),
+      new Dependency(
+        stage,
+        path,
+        repoPath,
+        readRecordedState(entry),
+        undefined,
+        repoInfo,
+        fsConfig,
+      ),
     );
   }
   for (const entry of outEntries) {

@@ -32,3 +32,28 @@ export function sortTopDown(files: string[]): string[] {
     return da !== db ? da - db : a < b ? -1 : a > b ? 1 : 0;
   });
 }
+
+/**
+ * The folder of the nested DVC repository whose `.dvc` folder holds `path` (a file of a git
+ * tree), or undefined. A sub-folder with its own `.dvc` is another project that DVC skips.
+ */
+export function nestedRepoOf(path: string): string | undefined {
+  const at = path.indexOf('/.dvc/');
+  return at > 0 ? path.slice(0, at) : undefined;
+}
+
+/** The paths not inside any of the nested repositories named by `treeFiles` (see nestedRepoOf). */
+export function outsideNestedRepos(paths: string[], treeFiles: Iterable<string>): string[] {
+  const nested = new Set<string>();
+  for (const file of treeFiles) {
+    const repo = nestedRepoOf(file);
+    if (repo !== undefined) nested.add(repo);
+  }
+  if (nested.size === 0) return paths;
+  return paths.filter((path) => {
+    for (let at = path.indexOf('/'); at > 0; at = path.indexOf('/', at + 1)) {
+      if (nested.has(path.slice(0, at))) return false;
+    }
+    return true;
+  });
+}

@@ -94,6 +94,8 @@ export class Dependency {
     readonly params?: ParamsSpec,
     /** `repo:` of a `sluice import` dependency. */
     readonly repo?: Record<string, unknown>,
+    /** `fs_config:` of an import-url dependency: options of the source's file system. */
+    readonly fsConfig?: Record<string, string>,
   ) {}
 
   get isParams(): boolean {

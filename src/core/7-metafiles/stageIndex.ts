@@ -1,8 +1,9 @@
 import { readdirSync, type Dirent } from 'node:fs';
 import { posix } from 'node:path';
-import { SluiceError } from '../1-base/errors.js';
+import { EXIT, SluiceError } from '../1-base/errors.js';
 import { loadPipelineFile, type PipelineFile } from './pipelineFile.js';
 import type { Repo } from '../6-repo/repo.js';
+import { NESTED_REPO_MARKER } from '../5-workspace/dvcIgnore.js';
 import { isDvcFileName, loadDvcFile, type DvcFile } from './dvcFile.js';
 import type { Output, Stage } from './stage.js';
 
@@ -11,6 +12,23 @@ export const PIPELINE_FILE = 'dvc.yaml';
 /** Is `a` equal to, inside, or a parent of `b` (repo-relative POSIX paths)? */
 export function pathsOverlap(a: string, b: string): boolean {
   return a === b || isInside(a, b) || isInside(b, a);
+}
+
+/** Does this entry make its folder a nested DVC repository (DVC checks that `.dvc` exists)? */
+function isNestedRepoMarker(entry: Dirent): boolean {
+  return entry.name === NESTED_REPO_MARKER;
+}
+
+/** Orders repo-relative file paths as a depth-first walk with sorted entries meets them. */
+function walkOrder(a: string, b: string): number {
+  const pa = a.split('/');
+  const pb = b.split('/');
+  for (let i = 0; ; i++) {
+    const lastA = i === pa.length - 1;
+    const lastB = i === pb.length - 1;
+    if (lastA !== lastB) return lastA ? -1 : 1;
+    if (lastA || pa[i] !== pb[i]) return pa[i] < pb[i] ? -1 : pa[i] > pb[i] ? 1 : 0;
+  }
 }
 
 /** Is `child` strictly inside `parent`? */
@@ -50,6 +68,8 @@ export class StageIndex {
       } catch {
         continue;
       }
+      // A folder with its own `.dvc` is another project (a submodule, say): DVC skips it whole.
+      if (dir !== '' && entries.some(isNestedRepoMarker)) continue;
       entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const subdirs: string[] = [];
       for (const entry of entries) {
@@ -69,6 +89,14 @@ export class StageIndex {
         if (!this.outputs.has(sub)) queue.push(sub);
       }
     }
+    // Read breadth-first (an output folder declared beside a folder is known before the walk
+    // reaches it), listed as DVC's top-down walk lists them: a folder's files, then each of its
+    // sub-folders in turn, whole.
+    const rank = new Map<string, number>();
+    [...new Set(this.stages.map((s) => s.file))]
+      .sort(walkOrder)
+      .forEach((file, i) => rank.set(file, i));
+    this.stages.sort((a, b) => (rank.get(a.file) ?? 0) - (rank.get(b.file) ?? 0));
     this.checkOverlaps();
   }
 
@@ -216,4 +244,17 @@ export function stagesForTargets(index: StageIndex, targets: string[], cwdRel: s
     }
   }
   return stages;
+}
+
+/** The stages of the `dvc.yaml` in the working folder (`cwdRel`, repo-relative). */
+export function stagesOfPipelineHere(index: StageIndex, cwdRel: string): Stage[] {
+  const file = cwdRel === '' ? PIPELINE_FILE : `${cwdRel}/${PIPELINE_FILE}`;
+  const pipeline = index.pipelineFiles.get(file);
+  if (pipeline === undefined) {
+    throw new SluiceError('NOT_FOUND', `'${file}' does not exist`, {
+      hint: 'run it in the folder that holds dvc.yaml, name a dvc.yaml, or use --all',
+      exitCode: EXIT.unexpected,
+    });
+  }
+  return pipeline.stages;
 }

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { Git, LsTreeEntry } from '../6-repo/git.js';
-import { isMetafilePath, sortTopDown } from '../7-metafiles/metafilePaths.js';
+import { isMetafilePath, outsideNestedRepos, sortTopDown } from '../7-metafiles/metafilePaths.js';
 
 /**
  * The files git holds at one commit, as the repository inside it sees them: paths relative to
@@ -51,6 +51,7 @@ export class GitTree {
 
   /** The project's metafiles at the commit, top-down as DVC walks them. */
   async metafiles(): Promise<string[]> {
-    return sortTopDown((await this.files()).map((e) => e.path).filter(isMetafilePath));
+    const paths = (await this.files()).map((e) => e.path);
+    return sortTopDown(outsideNestedRepos(paths.filter(isMetafilePath), paths));
   }
 }

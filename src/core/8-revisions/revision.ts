@@ -8,6 +8,8 @@ import { isMapping } from '../1-base/mapping.js';
 import {
   isMetafilePath,
   joinRepoPath as joinRel,
+  nestedRepoOf,
+  outsideNestedRepos,
   sortTopDown,
 } from '../7-metafiles/metafilePaths.js';
 import { GitTree } from './gitTree.js';
@@ -309,7 +311,8 @@ export class CommitRevision extends Revision {
       // Probing known paths through cat-file beats one ls-tree process per commit.
       const paths = await this.candidates;
       const blobs = await Promise.all(paths.map((p) => this.readFile(p)));
-      return sortTopDown(paths.filter((_, i) => blobs[i] !== null));
+      const present = paths.filter((_, i) => blobs[i] !== null);
+      return sortTopDown(outsideNestedRepos(present.filter(isMetafilePath), present));
     }
     return this.tree === undefined ? [] : this.tree.metafiles();
   }
@@ -370,8 +373,8 @@ export async function revisionsInScope(
 }
 
 /**
- * Every metafile path that any of these commits' histories ever touched, from one `git log`:
- * each commit then probes just these paths.
+ * Every metafile path that any of these commits' histories ever touched, and the files that
+ * mark nested DVC repositories, from one `git log`: each commit then probes just these paths.
  */
 async function metafileCandidates(repo: Repo, shas: string[]): Promise<string[]> {
   const git = repo.git;
@@ -390,6 +393,9 @@ async function metafileCandidates(repo: Repo, shas: string[]): Promise<string[]>
       ':(glob)**/*.dvc',
       ':(glob)**/dvc.yaml',
       ':(glob)**/Dvcfile',
+      // what `dvc init` commits: tells a nested DVC repository, whose metafiles are not ours
+      ':(glob)**/.dvc/config',
+      ':(glob)**/.dvc/.gitignore',
     ],
     { input: shas.join('\n') + '\n' },
   );
@@ -398,7 +404,7 @@ async function metafileCandidates(repo: Repo, shas: string[]): Promise<string[]>
     if (raw === '') continue;
     const rel =
       prefix === '' ? raw : raw.startsWith(`${prefix}/`) ? raw.slice(prefix.length + 1) : null;
-    if (rel !== null && isMetafilePath(rel)) paths.add(rel);
+    if (rel !== null && (isMetafilePath(rel) || nestedRepoOf(rel) !== undefined)) paths.add(rel);
   }
   return [...paths];
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { posix, relative, resolve, sep } from 'node:path';
+import { isAbsolute, posix, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -8,7 +8,7 @@ import pLimit from 'p-limit';
 import { dirObjectHash, serializeDirObject } from '../../3-objects/dirObject.js';
 import { SluiceError } from '../../1-base/errors.js';
 import { md5File } from '../../3-objects/hashFile.js';
-import { compareCodePoints } from '../../1-base/python.js';
+import { compareCodePoints, pyRepr } from '../../1-base/python.js';
 import { pyJsonDumps } from '../../1-base/pyjson.js';
 import { maskError } from '../../6-repo/remotes.js';
 import { maskUrl, type ImportRule } from '../../4-storage/storage.js';
@@ -113,10 +113,8 @@ async function httpSource(repo: Repo, url: string, download: boolean): Promise<S
       `'${shown}' answered ${response.status} ${response.statusText}`,
     );
   }
-  const etag = response.headers.get('etag') ?? response.headers.get('content-md5');
   const length = Number(response.headers.get('content-length') ?? NaN);
-  const dep: EntryObject = {};
-  if (etag !== null) dep.checksum = etag;
+  const dep: EntryObject = { checksum: httpChecksum(url, response) };
   if (!download) {
     await response.body?.cancel();
     if (Number.isFinite(length)) dep.size = length;
@@ -153,6 +151,42 @@ async function httpSource(repo: Repo, url: string, download: boolean): Promise<S
     },
     cleanup: () => rmSync(temp, { force: true }),
   };
+}
+
+/**
+ * The `checksum` DVC records for an HTTP source: its ETag, else its Content-MD5, else what its
+ * file system (fsspec) makes of the answer's facts: the md5 of the Python repr of the info dict
+ * it builds, as a decimal integer. That changes when the size, type or Last-Modified do.
+ */
+export function httpChecksum(url: string, response: Response): string {
+  const header = (name: string): string | undefined => response.headers.get(name) || undefined;
+  const given = header('etag') ?? header('content-md5');
+  if (given !== undefined) return given;
+  const info: Record<string, unknown> = { name: url, size: null };
+  const length = header('content-length');
+  const encoding = response.headers.get('content-encoding');
+  const range = header('content-range');
+  if (length !== undefined && (encoding === null || encoding === '' || encoding === 'identity')) {
+    info.size = Number(length);
+  } else if (length === undefined && range !== undefined) {
+    info.size = Number(range.split('/')[1]);
+  }
+  const type = header('content-type');
+  if (type !== undefined) info.mimetype = type.split(';')[0];
+  if (response.headers.get('accept-ranges') === 'none') info.partial = false;
+  info.url = response.url === '' ? url : response.url;
+  for (const [field, name] of [
+    ['Digest', 'digest'],
+    ['Last-Modified', 'last-modified'],
+  ] as const) {
+    const value = header(name);
+    if (value !== undefined) info[field] = value;
+  }
+  info.type = 'file';
+  const token = createHash('md5')
+    .update(`(${pyRepr(info)},)`)
+    .digest('hex');
+  return BigInt(`0x${token}`).toString();
 }
 
 /** A source read through a storage, by its backend's rule (see `ImportRule`). */
@@ -318,6 +352,34 @@ async function sourceState(
   });
 }
 
+/** The source a dependency names: a URL, or a local path (relative to `dir`, repo-relative). */
+function sourceUrl(repo: Repo, dir: string, path: string): string {
+  if (!isLocal(path) || path.startsWith('file://') || isAbsolute(path)) return path;
+  return repo.abs(posix.join(dir, path));
+}
+
+/**
+ * What the source of an external dependency (a URL, or a path outside the repository) looks
+ * like now, in the keys its entry records (`md5`, `etag` or `checksum`, `size`…), without
+ * downloading it where its checksum tells; undefined when it is gone.
+ */
+export async function externalDependencyState(
+  repo: Repo,
+  wdir: string,
+  path: string,
+  fsConfig: Record<string, string> = {},
+): Promise<EntryObject | undefined> {
+  let state: SourceState;
+  try {
+    state = await sourceState(repo, sourceUrl(repo, wdir, path), repo.root, false, fsConfig);
+  } catch (error) {
+    if (error instanceof SluiceError && error.code === 'NOT_FOUND') return undefined;
+    throw error;
+  }
+  state.cleanup?.();
+  return state.dep;
+}
+
 /** `sluice import-url URL [OUT]`: a frozen single-stage `.dvc` file with the URL as its dep. */
 export async function importUrl(
   repo: Repo,
@@ -338,10 +400,13 @@ export async function importUrl(
   }
   assertImportTarget(repo, outRel, options.force === true);
   const fileDir = posix.dirname(dvcFile) === '.' ? '' : posix.dirname(dvcFile);
-  // A local source is written relative to the .dvc file, as DVC writes it.
-  const depPath = local
-    ? relative(repo.abs(fileDir), localPath(url, options.cwd)).split(sep).join('/')
-    : url;
+  // A local source is written as given when absolute, as DVC keeps it; else relative to the
+  // .dvc file.
+  const depPath = !local
+    ? url
+    : isAbsolute(url)
+      ? url
+      : relative(repo.abs(fileDir), localPath(url, options.cwd)).split(sep).join('/');
   const outPath = posix.basename(outRel);
   const shown = local ? localPath(url, options.cwd) : url;
   let data: EntryObject;
@@ -387,7 +452,13 @@ export async function importUrl(
 export async function updateImportUrl(
   repo: Repo,
   dvcFile: string,
-  options: { noDownload?: boolean; rev?: string; jobs?: number },
+  options: {
+    noDownload?: boolean;
+    rev?: string;
+    jobs?: number;
+    /** Import again even when the source did not change (`repro`). */
+    force?: boolean;
+  },
 ): Promise<{ changed: boolean }> {
   const text = readFileSync(repo.abs(dvcFile), 'utf8');
   const parsed = parseYamlFile(text, dvcFile).data as EntryObject;
@@ -411,7 +482,7 @@ export async function updateImportUrl(
     });
   }
   const fileDir = posix.dirname(dvcFile) === '.' ? '' : posix.dirname(dvcFile);
-  const url = isLocal(dep.path) ? repo.abs(posix.join(fileDir, dep.path)) : dep.path;
+  const url = sourceUrl(repo, fileDir, dep.path);
   const download = options.noDownload !== true;
   const fsConfig =
     typeof dep.fs_config === 'object' && dep.fs_config !== null
@@ -424,7 +495,7 @@ export async function updateImportUrl(
     (k) => state.dep[k] === dep[k],
   );
   const outKnown = out.md5 !== undefined;
-  if (sameDep && (outKnown || !download)) {
+  if (sameDep && (outKnown || !download) && options.force !== true) {
     state.cleanup?.();
     return { changed: false };
   }

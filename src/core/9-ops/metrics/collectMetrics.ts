@@ -132,32 +132,33 @@ export async function readTrackedFile(
   throw new TrackedFileError('FileNotFoundError', `'${path}' does not exist`);
 }
 
+/**
+ * The files below `path` at a revision: in git (or the workspace), or in the cache listing of a
+ * tracked folder output; null when `path` is not a folder there.
+ */
+export async function filesInFolder(
+  rev: Revision,
+  meta: RevisionMeta,
+  path: string,
+): Promise<string[] | null> {
+  const under = await rev.filesUnder(path);
+  if (under !== null) return under;
+  const dirOut = meta.outs.find(
+    (o) => o.path === path && o.cache && o.hash?.value.endsWith('.dir') === true,
+  );
+  if (dirOut?.hash === undefined) return null;
+  try {
+    const entries = rev.repo.odb.readDir(dirOut.hash.value, dirOut.hash.name);
+    return entries === undefined ? null : entries.map((e) => `${path}/${e.relpath}`);
+  } catch {
+    return null;
+  }
+}
+
 /** Directory targets become the files below them (DVC's try_expand_paths). */
 async function expandPaths(rev: Revision, meta: RevisionMeta, paths: string[]): Promise<string[]> {
   const out: string[] = [];
-  for (const path of paths) {
-    const under = await rev.filesUnder(path);
-    if (under !== null) {
-      out.push(...under);
-      continue;
-    }
-    const dirOut = meta.outs.find(
-      (o) => o.path === path && o.cache && o.hash?.value.endsWith('.dir') === true,
-    );
-    if (dirOut?.hash !== undefined) {
-      let entries;
-      try {
-        entries = rev.repo.odb.readDir(dirOut.hash.value, dirOut.hash.name);
-      } catch {
-        entries = undefined;
-      }
-      if (entries !== undefined) {
-        out.push(...entries.map((e) => `${path}/${e.relpath}`));
-        continue;
-      }
-    }
-    out.push(path);
-  }
+  for (const path of paths) out.push(...((await filesInFolder(rev, meta, path)) ?? [path]));
   return [...new Set(out)];
 }
 

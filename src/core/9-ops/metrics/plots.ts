@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { SluiceError } from '../../1-base/errors.js';
 import type { Repo } from '../../6-repo/repo.js';
-import { readTrackedFile, errorOf, type FileError } from './collectMetrics.js';
+import { filesInFolder, readTrackedFile, errorOf, type FileError } from './collectMetrics.js';
 import { isPlainObject, loadStructuredFile } from '../../7-metafiles/metricsFile.js';
 import {
   revisionNamed,
@@ -39,8 +39,22 @@ export interface PlotDefinition {
 
 export interface PlotResult {
   id: string;
+  /** A Vega-Lite drawing of data files, or image files shown as they are. */
+  kind: 'vega' | 'image';
+  /** The revisions that have data for it, in order. */
+  revisions: string[];
+  /** The Vega-Lite spec ({} for images); `data.values` are DVC's data points. */
   spec: Record<string, unknown>;
+  /** The image at each revision that has it (images only). */
+  images: Array<{ rev: string; content: Buffer }>;
   errors: Array<{ rev: string; file: string; error: FileError }>;
+}
+
+/** The files DVC shows as images rather than drawing (the extension is matched as written). */
+export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.gif', '.png', '.svg']);
+
+export function isImageFile(path: string): boolean {
+  return IMAGE_EXTENSIONS.has(posix.extname(path));
 }
 
 function strList(v: unknown): string[] | undefined {
@@ -109,112 +123,220 @@ function plain(v: unknown): unknown {
   return v instanceof PyFloat ? v.value : v;
 }
 
-/** Rows of a plot data file: JSON/YAML list of records (or a mapping holding one), CSV/TSV. */
+/** A CSV/TSV file as DVC reads it (Python's csv.DictReader): every value a string. */
+function parseSeparated(text: string, sep: string): Row[] {
+  const lines = text.split(/\r?\n/);
+  if (lines.at(-1) === '') lines.pop();
+  const header = (lines[0] ?? '').split(sep);
+  return lines
+    .slice(1)
+    .filter((l) => l !== '')
+    .map((line) => {
+      const cells = line.split(sep);
+      return Object.fromEntries(header.map((h, i) => [h, cells[i] ?? null]));
+    });
+}
+
+/** The lists of a parsed file that may hold data points: the file itself, or its mappings' lists. */
+function* listsOf(blob: unknown): Generator<unknown[]> {
+  if (Array.isArray(blob)) {
+    yield blob;
+    return;
+  }
+  if (!isPlainObject(blob)) return;
+  for (const value of Object.values(blob)) {
+    if (isPlainObject(value)) yield* listsOf(value);
+    else if (Array.isArray(value)) yield value;
+  }
+}
+
+/** A list of mappings that all have the same keys: data points. */
+function isDatapoints(list: unknown[]): list is Row[] {
+  if (list.length === 0 || !list.every(isPlainObject)) return false;
+  const first = Object.keys(list[0]);
+  const all = new Set(list.flatMap((r) => Object.keys(r as Row)));
+  return all.size === first.length && first.every((k) => all.has(k));
+}
+
+/**
+ * The data points of a plot data file, as DVC finds them: CSV/TSV rows (values as strings), or
+ * every list of like mappings in a JSON/YAML file, merged by position.
+ */
 export function parsePlotData(file: string, content: Buffer): Row[] {
   const ext = posix.extname(file).toLowerCase();
   if (ext === '.csv' || ext === '.tsv') {
-    const sep = ext === '.csv' ? ',' : '\t';
-    const lines = content
-      .toString('utf8')
-      .split(/\r?\n/)
-      .filter((l) => l !== '');
-    const header = (lines[0] ?? '').split(sep);
-    return lines.slice(1).map((line) => {
-      const cells = line.split(sep);
-      return Object.fromEntries(
-        header.map((h, i) => {
-          const c = cells[i] ?? '';
-          return [h, c.trim() !== '' && !Number.isNaN(Number(c)) ? Number(c) : c];
-        }),
-      );
+    return parseSeparated(content.toString('utf8'), ext === '.csv' ? ',' : '\t');
+  }
+  const rows: Row[] = [];
+  for (const list of listsOf(loadStructuredFile(file, content))) {
+    if (!isDatapoints(list)) continue;
+    list.forEach((point, i) => {
+      rows[i] ??= {};
+      for (const [k, v] of Object.entries(point)) rows[i][k] = plain(v);
     });
   }
-  const data = loadStructuredFile(file, content);
-  const list = Array.isArray(data)
-    ? data
-    : isPlainObject(data)
-      ? ((Object.values(data).find((v) => Array.isArray(v)) as unknown[] | undefined) ?? [data])
-      : [];
-  return list
-    .filter(isPlainObject)
-    .map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, plain(v)])));
+  return rows;
 }
 
+const INDEX = 'step';
+const INFERRED_X = 'dvc_inferred_x_value';
+const INFERRED_Y = 'dvc_inferred_y_value';
+
+/** Python's os.path.commonpath of POSIX paths: their longest common leading folders. */
+function commonPath(paths: string[]): string {
+  const split = paths.map((p) => p.split('/'));
+  const first = split[0] ?? [];
+  const n = Math.min(...split.map((s) => s.length));
+  const common: string[] = [];
+  for (let i = 0; i < n && split.every((s) => s[i] === first[i]); i++) common.push(first[i]);
+  return common.join('/');
+}
+
+/** What the data points of one plot at one revision came to, and the fields they are drawn by. */
+interface Flattened {
+  rows: Row[];
+  x: string;
+  y: string;
+  /** How series are told apart beyond the revision: 'filename', 'field', both joined, or none. */
+  series: string | undefined;
+}
+
+/**
+ * DVC's data points of a plot at one revision, from the data of its files: x taken from the
+ * named field (or the row's index, `step`), a single y field (or `dvc_inferred_y_value` when the
+ * files' fields differ), each row marked with its revision and, when the plot draws several
+ * sources, with the file and field it came from (the ones that vary).
+ */
+function flatten(
+  def: PlotDefinition,
+  rev: string,
+  data: Map<string, Row[]>,
+): Flattened | undefined {
+  const ys: Array<[string, string]> = [];
+  const xs: Array<[string, string]> = [];
+  for (const source of def.sources) {
+    const points = data.get(source.file);
+    let fields = source.y;
+    if (fields === undefined) {
+      // DVC infers y only for a plot drawn from its own file: the last field of its data.
+      const last = points?.[0] === undefined ? undefined : Object.keys(points[0]).at(-1);
+      fields = last === undefined ? [] : [last];
+    }
+    for (const field of fields) {
+      ys.push([source.file, field]);
+      if (source.x !== undefined) xs.push([source.file, source.x]);
+    }
+  }
+  const [xFile, xField] = xs[0] ?? [undefined, INDEX];
+  const manyX = xs.length > 1 && new Set(xs.map(([, f]) => f)).size > 1;
+  const yFields = new Set(ys.map(([, f]) => f));
+  const yFiles = new Set(ys.map(([f]) => f));
+  const y = yFields.size > 1 ? INFERRED_Y : (ys[0]?.[1] ?? '');
+  const prefix = yFiles.size > 1 ? commonPath([...yFiles]).length : 0;
+  const short = (file: string): string => file.slice(prefix).replace(/^\/+|\/+$/g, '');
+  const rows: Row[] = [];
+  ys.forEach(([yFile, yField], i) => {
+    const [thisXFile, thisXField] = xs.length > 1 ? xs[i] : [xFile, xField];
+    const points = (data.get(yFile) ?? []).map((p) => ({ ...p }));
+    if (y === INFERRED_Y) for (const p of points) if (yField in p) p[INFERRED_Y] = p[yField];
+    if (thisXFile === undefined) {
+      points.forEach((p, index) => (p[INDEX] = index));
+    } else {
+      const source = data.get(thisXFile) ?? [];
+      if (source.length !== points.length) {
+        throw new SluiceError(
+          'FAILED',
+          `Cannot join '${thisXField}' from '${thisXFile}' and '${yField}' from '${yFile}'. They have to have same length.`,
+        );
+      }
+      const target = manyX ? INFERRED_X : thisXField;
+      points.forEach((p, index) => {
+        const from = source[index];
+        if (thisXField in from) p[target] = from[thisXField];
+      });
+    }
+    for (const p of points) Object.assign(p, { rev, filename: short(yFile), field: yField });
+    rows.push(...points);
+  });
+  // As DVC's renderer: only what varies between the sources stays to tell series apart.
+  let series: string | undefined;
+  const varied = ['filename', 'field'].filter((key, k) => {
+    if (ys.length <= 1) return false;
+    const values = new Set(ys.map(([file, field]) => (k === 0 ? short(file) : field)));
+    return values.size > 1;
+  });
+  for (const p of rows) {
+    if (varied.length === 2) {
+      p['filename::field'] = `${String(p.filename)}::${String(p.field)}`;
+      delete p.filename;
+      delete p.field;
+      series = 'filename::field';
+    } else {
+      for (const key of ['filename', 'field']) if (!varied.includes(key)) delete p[key];
+      series = varied[0];
+    }
+  }
+  return rows.length === 0 ? undefined : { rows, x: manyX ? INFERRED_X : xField, y, series };
+}
+
+/** Sluice's Vega-Lite drawing of DVC's data points (the templates' axes, not their styling). */
 function specFor(
   def: PlotDefinition,
-  rows: Row[],
-  fields: { x: string; y: string[] },
+  revisions: string[],
+  flat: Flattened,
+  labels: { x: string; y: string },
 ): Record<string, unknown> {
-  const multiRev = new Set(rows.map((r) => r.rev)).size > 1;
-  const multiSeries = multiRev || fields.y.length > 1 || def.sources.length > 1;
   const base: Record<string, unknown> = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: def.title ?? def.id,
-    width: 400,
+    data: { values: flat.rows },
+    title: { text: def.title ?? def.id, anchor: 'middle' },
+    width: 300,
     height: 300,
-    data: { values: rows },
   };
-  const xTitle = def.xLabel ?? fields.x;
-  const yTitle = def.yLabel ?? (fields.y.length === 1 ? fields.y[0] : 'value');
+  const xTitle = def.xLabel ?? labels.x;
+  const yTitle = def.yLabel ?? labels.y;
+  const color = { color: { field: 'rev', type: 'nominal', scale: { domain: revisions } } };
+  const series = flat.series === undefined ? {} : { strokeDash: { field: flat.series } };
   if (def.template.startsWith('confusion')) {
-    const [actual, predicted] = [fields.x, fields.y[0] ?? 'predicted'];
     const normalized = def.template === 'confusion_normalized';
-    // One heat map per revision (a `column` facet when comparing revisions).
     return {
       ...base,
       transform: [
-        { aggregate: [{ op: 'count', as: 'count' }], groupby: ['rev', actual, predicted] },
+        { aggregate: [{ op: 'count', as: 'xy_count' }], groupby: ['rev', flat.y, flat.x] },
         ...(normalized
           ? [
               {
-                joinaggregate: [{ op: 'sum', field: 'count', as: 'total' }],
-                groupby: ['rev', actual],
+                joinaggregate: [{ op: 'sum', field: 'xy_count', as: 'sum_y' }],
+                groupby: ['rev', flat.y],
               },
-              { calculate: 'datum.count / datum.total', as: 'count' },
+              { calculate: 'datum.xy_count / datum.sum_y', as: 'xy_count' },
             ]
           : []),
       ],
       mark: { type: 'rect', tooltip: true },
       encoding: {
-        x: { field: predicted, type: 'nominal', title: def.yLabel ?? predicted },
-        y: { field: actual, type: 'nominal', title: def.xLabel ?? actual },
-        color: { field: 'count', type: 'quantitative' },
-        ...(multiRev ? { column: { field: 'rev', type: 'nominal' } } : {}),
+        x: { field: flat.x, type: 'nominal', title: xTitle },
+        y: { field: flat.y, type: 'nominal', title: yTitle },
+        color: { field: 'xy_count', type: 'quantitative' },
+        ...(revisions.length > 1 ? { column: { field: 'rev', type: 'nominal' } } : {}),
       },
     };
   }
-  const folded =
-    fields.y.length > 1 || def.sources.length > 1
-      ? [{ fold: fields.y, as: ['field', 'value'] }]
-      : [];
-  const yField = folded.length > 0 ? 'value' : (fields.y[0] ?? 'value');
-  const color = multiSeries
-    ? {
-        color: {
-          field: folded.length > 0 ? 'series' : 'rev',
-          type: 'nominal',
-        },
-      }
-    : {};
-  const transform = [
-    ...folded,
-    ...(folded.length > 0 ? [{ calculate: "datum.rev + ' ' + datum.field", as: 'series' }] : []),
-  ];
   if (def.template.startsWith('bar_horizontal')) {
+    // As DVC's template: the value (x) along the horizontal axis, the categories (y) down it.
     return {
       ...base,
-      transform,
-      mark: 'bar',
+      mark: { type: 'bar', tooltip: true },
       encoding: {
+        x: { field: flat.x, type: 'quantitative', title: xTitle, scale: { zero: false } },
         y: {
-          field: fields.x,
+          field: flat.y,
           type: 'nominal',
-          title: xTitle,
+          title: yTitle,
           ...(def.template === 'bar_horizontal_sorted' ? { sort: '-x' } : {}),
         },
-        x: { field: yField, type: 'quantitative', title: yTitle },
+        yOffset: { field: 'rev' },
         ...color,
-        ...(multiRev ? { yOffset: { field: 'rev' } } : {}),
       },
     };
   }
@@ -224,34 +346,90 @@ function specFor(
       : { type: 'line', point: def.template !== 'smooth', tooltip: true };
   return {
     ...base,
-    transform: [
-      ...transform,
-      ...(def.template === 'smooth'
-        ? [{ loess: yField, on: fields.x, groupby: multiSeries ? ['rev'] : [], bandwidth: 0.3 }]
-        : []),
-    ],
+    ...(def.template === 'smooth'
+      ? {
+          transform: [
+            {
+              loess: flat.y,
+              on: flat.x,
+              groupby: ['rev', ...(flat.series === undefined ? [] : [flat.series])],
+              bandwidth: 0.3,
+            },
+          ],
+        }
+      : {}),
     mark,
     encoding: {
-      x: { field: fields.x, type: 'quantitative', title: xTitle },
-      y: { field: yField, type: 'quantitative', title: yTitle, scale: { zero: false } },
+      x: { field: flat.x, type: 'quantitative', title: xTitle },
+      y: { field: flat.y, type: 'quantitative', title: yTitle, scale: { zero: false } },
       ...color,
+      ...series,
     },
   };
 }
 
+/** DVC's axis titles: the labels given, else the field (or `x`/`y` when several). */
+function axisLabels(def: PlotDefinition): { x: string; y: string } {
+  const xs = new Set(def.sources.flatMap((s) => (s.x === undefined ? [] : [s.x])));
+  const ys = new Set(def.sources.flatMap((s) => s.y ?? []));
+  return {
+    x: xs.size === 0 ? INDEX : xs.size === 1 ? [...xs][0] : 'x',
+    y: ys.size === 1 ? [...ys][0] : ys.size === 0 ? '' : 'y',
+  };
+}
+
 export interface PlotsOptions {
-  /** Revision names; empty = the workspace only. */
+  /** Revision names; empty = the workspace only. The workspace comes first, as in DVC. */
   revs?: string[];
   /** Repo-relative plot ids or files to restrict to. */
   targets?: string[];
 }
 
-/** Builds the Vega-Lite specs of every plot at the given revisions. */
+/**
+ * A plot drawn from a folder (a path entry, or a target) becomes one plot per file in it, at
+ * any of the revisions, sorted, as DVC expands it.
+ */
+async function expandFolders(
+  defs: PlotDefinition[],
+  revisions: Revision[],
+  metas: RevisionMeta[],
+): Promise<PlotDefinition[]> {
+  const out: PlotDefinition[] = [];
+  for (const def of defs) {
+    const only = def.sources.length === 1 ? def.sources[0] : undefined;
+    if (only === undefined || only.file !== def.id) {
+      out.push(def);
+      continue;
+    }
+    const files = new Set<string>();
+    let folder = false;
+    for (const [i, rev] of revisions.entries()) {
+      const under = await filesInFolder(rev, metas[i], only.file);
+      if (under === null) continue;
+      folder = true;
+      for (const f of under) files.add(f);
+    }
+    if (!folder) {
+      out.push(def);
+      continue;
+    }
+    for (const file of [...files].sort()) {
+      out.push({ ...def, id: file, sources: [{ ...only, file }] });
+    }
+  }
+  return out;
+}
+
+/** Builds the plots of every definition at the given revisions, as DVC collects them. */
 export async function buildPlots(repo: Repo, opts: PlotsOptions = {}): Promise<PlotResult[]> {
+  const names = opts.revs ?? [];
+  const ordered = names.includes('workspace')
+    ? ['workspace', ...names.filter((n) => n !== 'workspace')]
+    : names;
   const revisions: Revision[] =
-    (opts.revs ?? []).length === 0
+    ordered.length === 0
       ? [new WorkspaceRevision(repo, 'workspace')]
-      : await Promise.all((opts.revs ?? []).map((r) => revisionNamed(repo, r)));
+      : await Promise.all(ordered.map((r) => revisionNamed(repo, r)));
   try {
     const metas = await Promise.all(revisions.map((r) => r.meta()));
     // Definitions of the last revision win, as DVC takes them from the newest one.
@@ -260,63 +438,70 @@ export async function buildPlots(repo: Repo, opts: PlotsOptions = {}): Promise<P
     let defs = [...byId.values()];
     const targets = opts.targets ?? [];
     if (targets.length > 0) {
-      defs = defs.filter(
-        (d) => targets.includes(d.id) || d.sources.some((s) => targets.includes(s.file)),
-      );
+      // A target names a plot by its id; any other path is drawn as a data file of its own.
+      const named = defs.filter((d) => targets.includes(d.id));
       for (const t of targets) {
-        if (!defs.some((d) => d.id === t || d.sources.some((s) => s.file === t))) {
-          defs.push({
+        if (!named.some((d) => d.id === t)) {
+          named.push({
             id: t,
             sources: [{ file: t, y: undefined, x: undefined }],
             template: 'linear',
           });
         }
       }
+      defs = named;
     }
-    if (defs.length === 0) {
-      throw new SluiceError('NOT_FOUND', 'no plots were loaded', {
-        hint: 'declare plots in dvc.yaml (`plots:`) or name a data file',
-      });
-    }
+    defs = await expandFolders(defs, revisions, metas);
     const results: PlotResult[] = [];
     for (const def of defs) {
-      const rows: Row[] = [];
       const errors: PlotResult['errors'] = [];
-      let x: string | undefined;
-      let y: string[] | undefined;
-      for (const [i, rev] of revisions.entries()) {
-        const meta = metas[i];
-        for (const source of def.sources) {
-          let data: Row[];
+      if (def.sources.length === 1 && isImageFile(def.sources[0].file)) {
+        const file = def.sources[0].file;
+        const images: PlotResult['images'] = [];
+        for (const [i, rev] of revisions.entries()) {
           try {
-            data = parsePlotData(source.file, await readTrackedFile(rev, meta, source.file));
+            images.push({
+              rev: rev.name,
+              content: await readTrackedFile(rev, metas[i], file),
+            });
+          } catch (error) {
+            errors.push({ rev: rev.name, file, error: errorOf(error) });
+          }
+        }
+        const revs = images.map((i) => i.rev);
+        results.push({ id: def.id, kind: 'image', revisions: revs, spec: {}, images, errors });
+        continue;
+      }
+      let rows: Row[] = [];
+      let last: Flattened | undefined;
+      for (const [i, rev] of revisions.entries()) {
+        const data = new Map<string, Row[]>();
+        for (const source of def.sources) {
+          if (data.has(source.file)) continue;
+          try {
+            const content = await readTrackedFile(rev, metas[i], source.file);
+            data.set(source.file, parsePlotData(source.file, content));
           } catch (error) {
             errors.push({ rev: rev.name, file: source.file, error: errorOf(error) });
-            continue;
           }
-          const first = data[0] ?? {};
-          const keys = Object.keys(first);
-          const sx = source.x ?? x ?? (def.template.startsWith('confusion') ? keys[0] : 'step');
-          const sy =
-            source.y ??
-            (def.template.startsWith('confusion')
-              ? [keys[1] ?? '']
-              : [keys.filter((k) => k !== sx).at(-1) ?? '']);
-          x ??= sx;
-          y = [...new Set([...(y ?? []), ...sy])];
-          data.forEach((row, step) => {
-            rows.push({
-              ...(sx === 'step' && !('step' in row) ? { step } : {}),
-              ...row,
-              rev: rev.name,
-              filename: source.file,
-            });
-          });
         }
+        let flat: Flattened | undefined;
+        try {
+          flat = flatten(def, rev.name, data);
+        } catch (error) {
+          errors.push({ rev: rev.name, file: def.id, error: errorOf(error) });
+        }
+        if (flat === undefined) continue;
+        rows = [...rows, ...flat.rows];
+        last = flat;
       }
+      const revs = [...new Set(rows.map((r) => String(r.rev)))];
       results.push({
         id: def.id,
-        spec: specFor(def, rows, { x: x ?? 'step', y: y ?? [] }),
+        kind: 'vega',
+        revisions: revs,
+        spec: last === undefined ? {} : specFor(def, revs, { ...last, rows }, axisLabels(def)),
+        images: [],
         errors,
       });
     }

@@ -44,12 +44,20 @@ function scriptSafe(js: string): string {
 
 export function renderPlotsHtml(
   plots: Array<{ id: string; spec: Record<string, unknown> }>,
+  /** Image plots: files beside the page (`src` relative to it). */
+  images: Array<{ id: string; src: string }> = [],
   title = 'Sluice plots',
 ): string {
   const libs = LIBRARIES.map(([pkg, file]) => readFileSync(findLibrary(pkg, file), 'utf8'));
-  const divs = plots
-    .map((p, i) => `<div class="plot"><div id="plot-${i}" title="${escapeHtml(p.id)}"></div></div>`)
-    .join('\n');
+  const divs = [
+    ...plots.map(
+      (p, i) => `<div class="plot"><div id="plot-${i}" title="${escapeHtml(p.id)}"></div></div>`,
+    ),
+    ...images.map(
+      (image) =>
+        `<div class="plot"><p>${escapeHtml(image.id)}</p><img src="${escapeHtml(encodeURI(image.src))}" alt="${escapeHtml(image.id)}"></div>`,
+    ),
+  ].join('\n');
   const specs = scriptSafe(JSON.stringify(plots.map((p) => p.spec)));
   return `<!DOCTYPE html>
 <html>

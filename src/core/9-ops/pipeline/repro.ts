@@ -11,11 +11,12 @@ import {
   unsavedUnder,
 } from '../data/outputState.js';
 import { stageStatus, type StatusItem } from './stageStatus.js';
+import { externalDependencyStatuses } from './externalDeps.js';
 import { unprotectPath } from '../data/unprotect.js';
 import type { Repo } from '../../6-repo/repo.js';
-import { saveDvcFile, syncRecordedState } from '../../7-metafiles/dvcFile.js';
+import { isUrl, saveDvcFile, syncRecordedState } from '../../7-metafiles/dvcFile.js';
 import { readRecordedState, type EntryObject } from '../../7-metafiles/entries.js';
-import type { Stage } from '../../7-metafiles/stage.js';
+import { relativeTo, type Stage } from '../../7-metafiles/stage.js';
 import { PIPELINE_FILE, StageIndex } from '../../7-metafiles/stageIndex.js';
 import { hashPath, type PathHash } from '../../5-workspace/hashPath.js';
 import { PipelineGraph } from '../../7-metafiles/graph.js';
@@ -197,12 +198,19 @@ class ReproRunner {
       }
       return;
     }
-    if (stage.kind === 'import' || stage.frozen) {
-      if (stage.frozen && stage.kind !== 'import') {
-        events.message(
-          `WARNING: stage: '${address}' is frozen. Its dependencies are not going to be reproduced.`,
-        );
-      }
+    if (stage.kind === 'import' && !stage.frozen && stage.deps.every((d) => d.repo === undefined)) {
+      await this.reproduceImportUrl(stage);
+      return;
+    }
+    if (stage.kind === 'import') {
+      events.message(`'${address}' didn't change, skipping`);
+      events.stageState?.(address, 'skipped');
+      return;
+    }
+    if (stage.frozen) {
+      events.message(
+        `WARNING: stage: '${address}' is frozen. Its dependencies are not going to be reproduced.`,
+      );
       events.message(`Stage '${address}' didn't change, skipping`);
       events.stageState?.(address, 'skipped');
       return;
@@ -212,6 +220,7 @@ class ReproRunner {
         ? []
         : stageStatus(this.repo, this.index, stage, {
             ...(this.options.allowMissing === true ? { allowMissing: true } : {}),
+            external: await externalDependencyStatuses(this.repo, [stage]),
           });
     if (this.options.force !== true && changes.length === 0) {
       events.message(`Stage '${address}' didn't change, skipping`);
@@ -250,6 +259,47 @@ class ReproRunner {
     await this.runCommands(stage, parallel);
     await this.saveStage(stage, true);
     this.inProgress.remove(outPaths);
+    this.result.reproduced.push(address);
+    events.stageState?.(address, 'done');
+  }
+
+  /**
+   * An import-url stage that was unfrozen follows its source, as DVC's repro does: imported
+   * again when the source (or the copy in the workspace) changed.
+   */
+  private async reproduceImportUrl(stage: Stage): Promise<void> {
+    const address = this.address(stage);
+    const events = this.options.events;
+    if (this.options.force !== true) {
+      const changes = stageStatus(this.repo, this.index, stage, {
+        external: await externalDependencyStatuses(this.repo, [stage]),
+      });
+      if (changes.length === 0) {
+        events.message(`'${address}' didn't change, skipping`);
+        events.stageState?.(address, 'skipped');
+        return;
+      }
+    }
+    if (this.options.confirm !== undefined && !(await this.options.confirm(address))) {
+      events.message(`Stage '${address}' skipped`);
+      events.stageState?.(address, 'skipped');
+      return;
+    }
+    const dep = stage.deps[0];
+    const out = stage.outs[0];
+    if (dep !== undefined && out !== undefined) {
+      const source =
+        dep.repoPath !== undefined || !isRelativeLocalPath(dep.path)
+          ? dep.path
+          : relativeTo(this.cwdRel, stage.resolve(dep.path));
+      events.message(`Importing '${source}' -> '${relativeTo(this.cwdRel, out.repoPath)}'`);
+    }
+    if (this.options.dry !== true) {
+      events.stageState?.(address, 'running');
+      const { updateImportUrl } = await import('../imports/importUrl.js');
+      await updateImportUrl(this.repo, stage.file, { force: true });
+      this.noteChanged(stage.file);
+    }
     this.result.reproduced.push(address);
     events.stageState?.(address, 'done');
   }
@@ -469,6 +519,11 @@ class ReproRunner {
   private noteChanged(file: string): void {
     if (!this.result.changedFiles.includes(file)) this.result.changedFiles.push(file);
   }
+}
+
+/** A local path written relative to its stage (not a URL, not absolute). */
+function isRelativeLocalPath(path: string): boolean {
+  return !isUrl(path) && !posix.isAbsolute(path);
 }
 
 export function stageDir(stage: Stage): string {

@@ -3,11 +3,12 @@ import { errnoCode } from '../../1-base/errors.js';
 import { paramsDepStatus, parseParamsFile } from '../../7-metafiles/paramsFile.js';
 import type { Repo } from '../../6-repo/repo.js';
 import { computeStageMd5, type DvcFile } from '../../7-metafiles/dvcFile.js';
-import type { Dependency, Stage } from '../../7-metafiles/stage.js';
+import { relativeTo, type Dependency, type Stage } from '../../7-metafiles/stage.js';
 import type { StageIndex } from '../../7-metafiles/stageIndex.js';
 import { hashPath } from '../../5-workspace/hashPath.js';
 import { hashNameFor, outputStatus } from '../data/outputState.js';
 import { repoDependencyName, repoDependencyStatus } from './repoDependency.js';
+import { externalDependencyStatuses, type ExternalStatuses } from './externalDeps.js';
 
 export type ChangeWord = 'deleted' | 'modified' | 'new' | 'not in cache' | 'update available';
 
@@ -24,15 +25,21 @@ export interface StageStatusOptions {
   allowMissing?: boolean;
   /** Stop at the first change found (repro only needs a yes/no). */
   shortCircuit?: boolean;
+  /** The external dependencies' statuses (externalDependencyStatuses); unchanged if absent. */
+  external?: ExternalStatuses;
+  /** Where the command runs (repo-relative): paths are named relative to it, as DVC names them. */
+  cwdRel?: string;
 }
 
 /** The status of one dependency; undefined when unchanged. */
 export function dependencyStatus(
   repo: Repo,
   dep: Dependency,
+  external?: ExternalStatuses,
 ): ChangeWord | Record<string, ChangeWord> | undefined {
   if (dep.params !== undefined) return paramsStatus(repo, dep);
-  if (dep.repoPath === undefined) return undefined; // URL deps are checked by `update`
+  // URLs and paths outside the repository, looked at beforehand (see externalDeps.ts)
+  if (dep.repoPath === undefined) return external?.get(dep);
   const recorded = dep.recorded.hash;
   const now = hashPath(
     repo.hashContext,
@@ -88,19 +95,25 @@ export function stageStatus(
       items.push({ 'changed deps': deps });
     }
   }
+  const cwdRel = options.cwdRel ?? '';
   if (!stage.frozen) {
     const deps: Record<string, ChangeWord | Record<string, ChangeWord>> = {};
-    for (const dep of stage.deps) {
+    // As DVC lists them: the paths, then the params files.
+    const ordered = [
+      ...stage.deps.filter((d) => d.params === undefined),
+      ...stage.deps.filter((d) => d.params !== undefined),
+    ];
+    for (const dep of ordered) {
       if (dep.repo !== undefined) {
         if (repoDependencyStatus(repo, dep) !== undefined) {
           deps[repoDependencyName(dep)] = 'update available';
         }
         continue;
       }
-      const status = dependencyStatus(repo, dep);
+      const status = dependencyStatus(repo, dep, options.external);
       if (status === undefined) continue;
       if (status === 'deleted' && options.allowMissing === true) continue;
-      deps[dep.params !== undefined ? dep.params.file : dep.path] = status;
+      deps[dep.repoPath === undefined ? dep.path : relativeTo(cwdRel, dep.repoPath)] = status;
       if (options.shortCircuit === true) return [{ 'changed deps': deps }];
     }
     if (Object.keys(deps).length > 0) items.push({ 'changed deps': deps });
@@ -111,7 +124,7 @@ export function stageStatus(
     if (status === undefined) continue;
     if (options.allowMissing === true && (status === 'deleted' || status === 'not in cache'))
       continue;
-    outs[out.path] = status;
+    outs[relativeTo(cwdRel, out.repoPath)] = status;
     if (options.shortCircuit === true) return [{ 'changed outs': outs }];
   }
   if (Object.keys(outs).length > 0) items.push({ 'changed outs': outs });
@@ -126,16 +139,20 @@ function lockCmdOf(index: StageIndex, stage: Stage): string | string[] | undefin
   return file?.lockedCmd(stage.name ?? '');
 }
 
-/** `sluice status` (local part): address -> items, only for stages that changed. */
-export function repoStatus(
+/**
+ * `sluice status` (local part): address -> items, only for stages that changed. The sources of
+ * external dependencies (URLs, paths outside the repository) are looked at too.
+ */
+export async function repoStatus(
   repo: Repo,
   index: StageIndex,
   stages: Stage[],
   cwdRel: string,
-): Record<string, StatusItem[]> {
+): Promise<Record<string, StatusItem[]>> {
+  const external = await externalDependencyStatuses(repo, stages);
   const result: Record<string, StatusItem[]> = {};
   for (const stage of stages) {
-    const items = stageStatus(repo, index, stage);
+    const items = stageStatus(repo, index, stage, { external, cwdRel });
     if (items.length > 0) result[stage.address(cwdRel)] = items;
   }
   return result;

@@ -229,13 +229,16 @@ describe('stageStatus of .dvc files', () => {
 });
 
 describe('dependencyStatus and repoStatus', () => {
-  it('ignores a URL dependency and counts an unrecorded one as modified', async () => {
+  it('takes a URL dependency from the statuses looked at beforehand; counts an unrecorded one as modified', async () => {
     write({
       'x.dvc': `deps:\n- path: https://example.com/x\n  etag: abc\n- path: local.txt\nouts:\n- path: x\n`,
       'local.txt': 'l\n',
     });
     const { stage } = await stageNamed('x.dvc');
     expect(dependencyStatus(repo, stage.deps[0])).toBeUndefined();
+    expect(dependencyStatus(repo, stage.deps[0], new Map([[stage.deps[0], 'modified']]))).toBe(
+      'modified',
+    );
     expect(dependencyStatus(repo, stage.deps[1])).toBe('modified');
     // Only a params dependency has a params status.
     expect(paramsStatus(repo, stage.deps[1])).toBeUndefined();
@@ -248,7 +251,7 @@ describe('dependencyStatus and repoStatus', () => {
     write({ 'sub/a.txt': 'changed\n' });
     repo = await Repo.open(dir);
     const index = StageIndex.load(repo);
-    expect(repoStatus(repo, index, index.stages, 'sub')).toEqual({
+    expect(await repoStatus(repo, index, index.stages, 'sub')).toEqual({
       'a.txt.dvc': [{ 'changed outs': { 'a.txt': 'modified' } }],
     });
   });
