@@ -203,6 +203,19 @@ describe('remembered answers', () => {
     expect(existsSync(recordFile(repo, 'status'))).toBe(false);
   });
 
+  it('does not remember a status that looked at a source outside the repository', () => {
+    const repo = pipelineRepo();
+    const source = join(tempDir('sluice-outside-'), 'source.csv');
+    writeFileSync(source, 'a\n');
+    expect(run(repo, 'import-url', source, 'imported.csv').code).toBe(0);
+    expect(run(repo, 'unfreeze', 'imported.csv.dvc').code).toBe(0);
+    expect(run(repo, 'status').code).toBe(0);
+    expect(run(repo, 'status').code).toBe(0);
+    expect(existsSync(recordFile(repo, 'status'))).toBe(false);
+    writeFileSync(source, 'b\n');
+    expect(run(repo, 'status').stdout).toContain('modified');
+  });
+
   it('does not remember a run that wrote to the workspace', () => {
     const repo = pipelineRepo();
     writeFileSync(join(repo, 'code.py'), 'print("new")\n');

@@ -36,6 +36,8 @@ export async function externalDependencyStatuses(
   // Loaded only when there is such a dependency: it brings in the storage registry.
   const { externalDependencyState } = await import('../imports/importUrl.js');
   for (const dep of deps) {
+    // A source outside the repository can change with nothing here changing: never remembered.
+    repo.observer.onUnwitnessed(`external dependency ${dep.path}`);
     const now = await externalDependencyState(repo, dep.stage.wdir, dep.path, dep.fsConfig);
     statuses.set(
       dep,

@@ -150,11 +150,10 @@ describe('the reads the core reports to its observer', () => {
       const repo = await Repo.open(root, { observer });
       await withRepoLock(
         repo,
-        () => {
+        async () => {
           const index = StageIndex.load(repo);
-          const changes = repoStatus(repo, index, stagesForTargets(index, [], ''), '');
+          const changes = await repoStatus(repo, index, stagesForTargets(index, [], ''), '');
           expect(changes).toEqual({});
-          return Promise.resolve();
         },
         { sweep: 'records' },
       );
