@@ -10,7 +10,7 @@ import type { Repo } from '../6-repo/repo.js';
 import { isUrl, resolveInRepo } from './dvcFile.js';
 import { readRecordedState, type EntryObject } from './entries.js';
 import { Dependency, Output, Stage, type RecordedState } from './stage.js';
-import { compareCodePoints } from '../1-base/python.js';
+import { compareCodePoints, pyEquals } from '../1-base/python.js';
 import {
   DEFAULT_PARAMS_FILE,
   loadDvcYaml,
@@ -224,11 +224,12 @@ export class PipelineFile {
   private lockWrites: Promise<unknown> = Promise.resolve();
 
   /**
-   * Writes the lock entries of these stages; other entries are kept, new ones appended. Writes
-   * are queued, so stages finishing at the same time (repro -j) cannot lose each other's entry.
+   * Writes the lock entries of these stages; other entries are kept, new ones appended, and the
+   * file is left alone when every entry is equal (as Python compares them) to the one it had:
+   * `changed` says whether it was written. Writes are queued, so stages finishing at the same time (repro -j) cannot lose each other's entry.
    */
-  writeLock(repo: Repo, stages: Stage[]): Promise<string> {
-    const write = async (): Promise<string> => {
+  writeLock(repo: Repo, stages: Stage[]): Promise<{ path: string; changed: boolean }> {
+    const write = async (): Promise<{ path: string; changed: boolean }> => {
       const current = new PipelineLock(repo, this.lockPath);
       for (const stage of stages) {
         PipelineFile.recordParams(repo, stage);
@@ -236,8 +237,8 @@ export class PipelineFile {
         current.set(stage.name ?? '', entry);
         this.lockStages.set(stage.name ?? '', entry);
       }
-      await current.save();
-      return this.lockPath;
+      const changed = await current.save();
+      return { path: this.lockPath, changed };
     };
     const next = this.lockWrites.then(write, write);
     this.lockWrites = next.catch(() => undefined);
@@ -278,7 +279,9 @@ class PipelineLock {
 
   set(name: string, entry: EntryObject): void {
     const old = this.stages.get(name);
-    if (old !== undefined && JSON.stringify(old) === JSON.stringify(entry)) return;
+    // Python's ==, as DVC compares: a float read back from the lock (a plain number) equals
+    // the same float read from a params file (a PyFloat).
+    if (old !== undefined && pyEquals(old, entry)) return;
     this.stages.set(name, entry);
     this.changed = true;
   }
@@ -287,15 +290,17 @@ class PipelineLock {
     if (this.stages.delete(name)) this.changed = true;
   }
 
-  async save(): Promise<void> {
-    if (!this.changed) return;
+  /** Writes the file if an entry changed; says whether it did. */
+  async save(): Promise<boolean> {
+    if (!this.changed) return false;
     if (this.stages.size === 0) {
       this.repo.workspace.remove(this.path);
-      return;
+      return true;
     }
     const stages: EntryObject = {};
     for (const [name, entry] of this.stages) stages[name] = entry;
     await this.repo.workspace.writeFile(this.path, dumpYaml({ schema: LOCK_SCHEMA, stages }));
+    return true;
   }
 }
 

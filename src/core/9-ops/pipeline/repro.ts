@@ -6,7 +6,7 @@ import {
   checkoutOutput,
   isInCache,
   saveOutput,
-  storeInCache,
+  dependencyState,
   unsavedFilesError,
   unsavedUnder,
 } from '../data/outputState.js';
@@ -17,11 +17,10 @@ import { saveDvcFile, syncRecordedState } from '../../7-metafiles/dvcFile.js';
 import { readRecordedState, type EntryObject } from '../../7-metafiles/entries.js';
 import type { Stage } from '../../7-metafiles/stage.js';
 import { PIPELINE_FILE, StageIndex } from '../../7-metafiles/stageIndex.js';
-import { hashPath, type PathHash } from '../../5-workspace/hashPath.js';
 import { PipelineGraph } from '../../7-metafiles/graph.js';
 import { OutputsInProgress } from './outputsInProgress.js';
 import { PipelineFile } from '../../7-metafiles/pipelineFile.js';
-import { findRunCache, isRunCacheable, saveRunCache } from './runCache.js';
+import { findRunCache, isRunCacheable, saveStageRun } from './runCache.js';
 import { commandLines, runShellCommand } from './runStageCommand.js';
 import { StageSchedule } from './schedule.js';
 
@@ -351,16 +350,14 @@ class ReproRunner {
     }
     for (const dep of stage.deps) {
       if (dep.repoPath === undefined || dep.params !== undefined) continue;
-      const now = this.hashDependency(dep.repoPath);
+      const now = dependencyState(this.repo, dep.repoPath, dep.recorded);
       if (now === undefined) {
         throw new SluiceError(
           'NOT_FOUND',
           `dependency '${dep.path}' of stage '${this.address(stage)}' does not exist`,
         );
       }
-      dep.recorded = { hash: { name: 'md5', value: now.hash }, size: now.size };
-      if (now.nfiles !== undefined) dep.recorded.nfiles = now.nfiles;
-      if (now.isexec) dep.recorded.isexec = true;
+      dep.recorded = now;
     }
     const commit = this.options.noCommit !== true;
     for (const out of stage.outs) {
@@ -372,22 +369,9 @@ class ReproRunner {
     if (stage.kind === 'pipeline') {
       const pipeline = this.index.pipelineFiles.get(stage.file);
       if (pipeline === undefined) return;
-      const lockPath = await pipeline.writeLock(this.repo, [stage]);
-      this.noteChanged(lockPath);
-      if (ran && commit && isRunCacheable(stage)) {
-        // Uncached metrics and plots go into the cache too, so a restore can bring them back.
-        for (const out of stage.outs) {
-          if (out.cache) continue;
-          const now = hashPath(
-            this.repo.hashContext,
-            this.repo.abs(out.repoPath),
-            out.repoPath,
-            'md5',
-          );
-          if (now !== undefined) storeInCache(this.repo, now, this.repo.abs(out.repoPath), 'md5');
-        }
-        saveRunCache(this.repo, PipelineFile.lockEntryFor(this.repo, stage));
-      }
+      const { path: lockPath, changed } = await pipeline.writeLock(this.repo, [stage]);
+      if (changed) this.noteChanged(lockPath);
+      if (ran && commit && isRunCacheable(stage)) saveStageRun(this.repo, stage);
       return;
     }
     const dvcFile = this.index.dvcFiles.get(stage.file);
@@ -404,13 +388,6 @@ class ReproRunner {
     this.noteChanged(stage.file);
   }
 
-  /** A dependency's current hash and totals (no listing: deps record only those). */
-  private hashDependency(repoPath: string): PathHash | undefined {
-    return hashPath(this.repo.hashContext, this.repo.abs(repoPath), repoPath, 'md5', {
-      listing: false,
-    });
-  }
-
   /** Restores outputs from a run-cache entry for the current deps; false when there is none. */
   private restoreFromRunCache(stage: Stage): boolean {
     if (stage.kind !== 'pipeline' || !isRunCacheable(stage, false)) return false;
@@ -418,13 +395,9 @@ class ReproRunner {
     const saved = stage.deps.map((d) => d.recorded);
     for (const dep of stage.deps) {
       if (dep.repoPath === undefined || dep.params !== undefined) continue;
-      const now = this.hashDependency(dep.repoPath);
+      const now = dependencyState(this.repo, dep.repoPath, dep.recorded);
       if (now === undefined) return false;
-      dep.recorded = {
-        hash: { name: 'md5', value: now.hash },
-        size: now.size,
-        ...(now.nfiles === undefined ? {} : { nfiles: now.nfiles }),
-      };
+      dep.recorded = now;
     }
     try {
       PipelineFile.recordParams(this.repo, stage);
