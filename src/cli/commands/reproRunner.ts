@@ -20,6 +20,7 @@ export async function reproStages(
       cwd: ctx.cwd,
       events: {
         message: (text) => ctx.ui.out(text),
+        warning: (text) => ctx.ui.warn(text),
         stageState: (address, state) => live.update(address, state),
         commandLine: (address, stream, line) => {
           const text = `[${address}] ${line}\n`;
@@ -35,12 +36,11 @@ export async function reproStages(
     for (const extra of result.failed.slice(1)) ctx.ui.error(extra.error);
     throw failure.error;
   }
-  if (options.dry !== true) {
-    ctx.ui.out(
-      result.reproduced.length > 0
-        ? 'Use `sluice push` to send your updates to remote storage.'
-        : 'Data and pipelines are up to date.',
-    );
-  }
+  // As DVC, also after --dry: what would have been reproduced.
+  ctx.ui.out(
+    result.reproduced.length > 0
+      ? 'Use `sluice push` to send your updates to remote storage.'
+      : 'Data and pipelines are up to date.',
+  );
   return result.changedFiles;
 }

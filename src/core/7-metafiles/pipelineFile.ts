@@ -225,12 +225,13 @@ export class PipelineFile {
 
   /**
    * Writes the lock entries of these stages; other entries are kept, new ones appended, and the
-   * file is left alone when every entry is equal (as Python compares them) to the one it had:
-   * `changed` says whether it was written. Writes are queued, so stages finishing at the same time (repro -j) cannot lose each other's entry.
+   * file is left alone when every entry is equal (as Python compares them) to the one it had.
+   * Writes are queued, so stages finishing at the same time (repro -j) cannot lose each other's entry.
    */
-  writeLock(repo: Repo, stages: Stage[]): Promise<{ path: string; changed: boolean }> {
-    const write = async (): Promise<{ path: string; changed: boolean }> => {
+  writeLock(repo: Repo, stages: Stage[]): Promise<LockWrite> {
+    const write = async (): Promise<LockWrite> => {
       const current = new PipelineLock(repo, this.lockPath);
+      const created = !current.exists;
       for (const stage of stages) {
         PipelineFile.recordParams(repo, stage);
         const entry = PipelineFile.lockEntryFor(repo, stage);
@@ -238,7 +239,7 @@ export class PipelineFile {
         this.lockStages.set(stage.name ?? '', entry);
       }
       const changed = await current.save();
-      return { path: this.lockPath, changed };
+      return { path: this.lockPath, changed, created: created && changed };
     };
     const next = this.lockWrites.then(write, write);
     this.lockWrites = next.catch(() => undefined);
@@ -259,16 +260,28 @@ export class PipelineFile {
   }
 }
 
+/** What `writeLock` did. */
+export interface LockWrite {
+  /** Repo-relative path of the lock file. */
+  path: string;
+  /** Whether an entry changed (else the file was left alone). */
+  changed: boolean;
+  /** Whether the file did not exist before. */
+  created: boolean;
+}
+
 /** The lock file as data: read fresh when writing, so entries of other stages stay as they are. */
 class PipelineLock {
   private readonly stages = new Map<string, EntryObject>();
   private changed = false;
+  readonly exists: boolean;
 
   constructor(
     private readonly repo: Repo,
     private readonly path: string,
   ) {
     const text = readOptional(repo, path);
+    this.exists = text !== undefined;
     if (text === undefined) return;
     const raw = (loadMachineYaml(text, path) ?? {}) as EntryObject;
     const stages = ('schema' in raw ? raw.stages : raw) as EntryObject | undefined;
