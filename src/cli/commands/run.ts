@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { relative } from 'node:path';
 import { contextOf, gitHint, openRepo } from '../context.js';
 import { addStageOptions, joinCommand, outputsFromFlags, type StageFlags } from './stageOptions.js';
 import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
@@ -78,6 +79,11 @@ export function registerRun(program: Command): void {
       );
       target = repo.abs(file);
       files.push(file);
+      ctx.ui.warn(
+        `'${relative(ctx.cwd, repo.abs(file))}' is a single-stage file, which DVC 3 cannot read: ` +
+          'use `sluice run -n NAME` to write the stage into dvc.yaml, or convert the file with ' +
+          '`sluice stage migrate`',
+      );
     }
     if (flags.exec) {
       const { reproStages } = await import('./reproRunner.js');
