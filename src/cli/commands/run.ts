@@ -71,7 +71,7 @@ export function registerRun(program: Command): void {
         `${result.modified ? 'Modifying' : 'Adding'} stage '${name}' in '${result.file}'`,
       );
       target = `${repo.abs(result.file)}:${name}`;
-      files.push(result.file);
+      files.push(result.file, ...result.gitignores);
     } else {
       restore = snapshot(singleStageFilePath(repo, flags.file, spec.outs, ctx.cwd));
       const file = await withRepoLock(repo, () =>
@@ -88,19 +88,18 @@ export function registerRun(program: Command): void {
     if (flags.exec) {
       const { reproStages } = await import('./reproRunner.js');
       try {
-        files.push(
-          ...(await reproStages(ctx, repo, {
-            targets: [target],
-            single: true,
-            force: true,
-            noRunCache: !flags.runCache,
-          })),
+        await reproStages(
+          ctx,
+          repo,
+          { targets: [target], single: true, force: true, noRunCache: !flags.runCache },
+          files,
         );
       } catch (error) {
         restore();
         throw error;
       }
+    } else {
+      await gitHint(ctx, repo, files);
     }
-    await gitHint(ctx, repo, [...new Set(files)]);
   });
 }

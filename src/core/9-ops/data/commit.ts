@@ -70,6 +70,7 @@ export async function commitStage(
   const dvcFile = index.dvcFiles.get(stage.file);
   if (dvcFile === undefined) return stage.file;
   syncRecordedState(dvcFile);
-  await saveDvcFile(repo, stage.file, dvcFile.data, dvcFile.text);
-  return stage.file;
+  const before = dvcFile.text;
+  dvcFile.text = await saveDvcFile(repo, stage.file, dvcFile.data, dvcFile.text);
+  return dvcFile.text === before ? undefined : stage.file;
 }
