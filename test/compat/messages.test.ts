@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   cleanupSandboxes,
@@ -91,5 +92,32 @@ describe('git hint', () => {
     expect(r.stdout).toMatch(
       /Updating lock file 'dvc.lock'\n\nTo track the changes with git, run:\n\n\tgit add dvc.yaml .*\n\nTo enable auto staging, run:\n\n\tsluice config core.autostage true\nUse `sluice push`/,
     );
+  });
+});
+
+describe('status --json and remove', () => {
+  it('status --json is printed with Python separators', () => {
+    const results = both([
+      ['stage', 'add', '-n', 'a', '-d', 'data.txt', '-o', 'a.out', 'cat data.txt > a.out'],
+      ['status', '--json'],
+    ]);
+    const last = results.at(-1);
+    expect(last?.sluice.stdout).toBe(last?.dvc.stdout);
+    expect(last?.sluice.stdout).toContain('{"a": [{"changed deps": ');
+  });
+
+  it('removing the last stage deletes dvc.yaml and dvc.lock', () => {
+    const files = (['dvc', 'sluice'] as const).map((tool) => {
+      const root = makeRepo('dvc');
+      writeTree(root, { 'data.txt': 'd\n' });
+      const run = tool === 'dvc' ? dvc : sluice;
+      run(root, 'stage', 'add', '-n', 'a', '-d', 'data.txt', '-o', 'a.out', 'cat data.txt > a.out');
+      run(root, 'repro');
+      const r = run(root, 'remove', 'a');
+      expect(r.code).toBe(0);
+      return readdirSync(root).sort();
+    });
+    expect(files[1]).toEqual(files[0]);
+    expect(files[1]).not.toContain('dvc.yaml');
   });
 });

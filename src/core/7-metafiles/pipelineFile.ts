@@ -252,7 +252,9 @@ export class PipelineFile {
     if (stages !== undefined && name in stages) {
       delete stages[name];
       if (Object.keys(stages).length === 0) delete this.data.stages;
-      await repo.workspace.writeFile(this.path, updateYamlText(this.text, this.data));
+      // A file left with nothing in it is deleted, as DVC deletes it.
+      if (Object.keys(this.data).length === 0) repo.workspace.remove(this.path);
+      else await repo.workspace.writeFile(this.path, updateYamlText(this.text, this.data));
     }
     const lock = new PipelineLock(repo, this.lockPath);
     lock.delete(name);
