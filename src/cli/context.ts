@@ -51,7 +51,8 @@ export async function gitHint(ctx: CommandContext, repo: Repo, files: string[]):
   const relative = await import('node:path').then((p) =>
     files.map((f) => p.relative(ctx.cwd, repo.abs(f)) || '.'),
   );
-  ctx.ui.info(
+  // On stdout, as DVC prints it.
+  ctx.ui.out(
     `\nTo track the changes with git, run:\n\n\tgit add ${relative.map(shellQuote).join(' ')}\n\nTo enable auto staging, run:\n\n\tsluice config core.autostage true`,
   );
 }

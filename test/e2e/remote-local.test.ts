@@ -225,9 +225,8 @@ describe('push, fetch, pull with a local remote', () => {
     rmSync(join(repo, '.dvc', 'cache', 'files', 'md5', 'ac'), { recursive: true, force: true });
     expect(sluiceOk(repo, 'status', '-r', 'myremote').stdout).toBe('\tdeleted:            foo\n');
     rmSync(join(storage, 'files', 'md5', 'ac'), { recursive: true, force: true });
-    expect(sluiceOk(repo, 'status', '-c', '--json').stdout).toBe(
-      '{"foo": "missing"}\n'.replace('": "', '":"'),
-    );
+    // Python's separators, as DVC prints it.
+    expect(sluiceOk(repo, 'status', '-c', '--json').stdout).toBe('{"foo": "missing"}\n');
   });
 
   it('names missing objects, transfers the rest and exits 1', () => {

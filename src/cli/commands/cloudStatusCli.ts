@@ -24,7 +24,9 @@ export async function runCloudStatus(
     return;
   }
   if (flags.json === true) {
-    ctx.ui.data(JSON.stringify(result.status));
+    // Python's json.dumps separators, as DVC prints it.
+    const { pyJsonOut } = await import('../../core/9-ops/metrics/jsonOut.js');
+    ctx.ui.data(pyJsonOut(result.status));
     return;
   }
   if (!changed) {

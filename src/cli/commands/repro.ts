@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { contextOf, gitHint, openRepo } from '../context.js';
+import { contextOf, openRepo } from '../context.js';
 import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 interface ReproFlags {
@@ -91,7 +91,7 @@ export function registerRepro(program: Command): void {
             ),
           );
       }
-      const files = await reproStages(ctx, repo, {
+      await reproStages(ctx, repo, {
         ...(confirm === undefined ? {} : { confirm }),
         targets: resolvedTargets,
         force: flags.force === true,
@@ -106,6 +106,5 @@ export function registerRepro(program: Command): void {
         noCommit: !flags.commit,
         jobs,
       });
-      await gitHint(ctx, repo, files);
     });
 }

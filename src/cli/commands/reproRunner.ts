@@ -1,18 +1,20 @@
 import type { Repo } from '../../core/6-repo/repo.js';
 import { repro, type ReproOptions } from '../../core/9-ops/pipeline/repro.js';
 import { ReproStateFile } from '../../core/9-ops/pipeline/reproState.js';
-import type { CommandContext } from '../context.js';
+import { gitHint, type CommandContext } from '../context.js';
 import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
 
 /**
  * Runs `repro` with the CLI's printing: DVC's messages on stdout, a failing stage as one error
- * line. Returns the metafiles written, for the git hint.
+ * line, then (as DVC orders them) the git hint for the metafiles written (`written`: those the
+ * caller wrote before) and the last line.
  */
 export async function reproStages(
   ctx: CommandContext,
   repo: Repo,
   options: Omit<ReproOptions, 'cwd' | 'events'>,
-): Promise<string[]> {
+  written: string[] = [],
+): Promise<void> {
   const live = new ReproStateFile(repo);
   const result = await withRepoLock(repo, () =>
     repro(repo, {
@@ -20,6 +22,7 @@ export async function reproStages(
       cwd: ctx.cwd,
       events: {
         message: (text) => ctx.ui.out(text),
+        warning: (text) => ctx.ui.warn(text),
         stageState: (address, state) => live.update(address, state),
         commandLine: (address, stream, line) => {
           const text = `[${address}] ${line}\n`;
@@ -35,12 +38,11 @@ export async function reproStages(
     for (const extra of result.failed.slice(1)) ctx.ui.error(extra.error);
     throw failure.error;
   }
-  if (options.dry !== true) {
-    ctx.ui.out(
-      result.reproduced.length > 0
-        ? 'Use `sluice push` to send your updates to remote storage.'
-        : 'Data and pipelines are up to date.',
-    );
-  }
-  return result.changedFiles;
+  await gitHint(ctx, repo, [...new Set([...written, ...result.changedFiles])]);
+  // As DVC, also after --dry: what would have been reproduced.
+  ctx.ui.out(
+    result.reproduced.length > 0
+      ? 'Use `sluice push` to send your updates to remote storage.'
+      : 'Data and pipelines are up to date.',
+  );
 }

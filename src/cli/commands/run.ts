@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { relative } from 'node:path';
 import { contextOf, gitHint, openRepo } from '../context.js';
 import { addStageOptions, joinCommand, outputsFromFlags, type StageFlags } from './stageOptions.js';
 import { withRepoLock } from '../../core/9-ops/withRepoLock.js';
@@ -70,7 +71,7 @@ export function registerRun(program: Command): void {
         `${result.modified ? 'Modifying' : 'Adding'} stage '${name}' in '${result.file}'`,
       );
       target = `${repo.abs(result.file)}:${name}`;
-      files.push(result.file);
+      files.push(result.file, ...result.gitignores);
     } else {
       restore = snapshot(singleStageFilePath(repo, flags.file, spec.outs, ctx.cwd));
       const file = await withRepoLock(repo, () =>
@@ -78,23 +79,27 @@ export function registerRun(program: Command): void {
       );
       target = repo.abs(file);
       files.push(file);
+      ctx.ui.warn(
+        `'${relative(ctx.cwd, repo.abs(file))}' is a single-stage file, which DVC 3 cannot read: ` +
+          'use `sluice run -n NAME` to write the stage into dvc.yaml, or convert the file with ' +
+          '`sluice stage migrate`',
+      );
     }
     if (flags.exec) {
       const { reproStages } = await import('./reproRunner.js');
       try {
-        files.push(
-          ...(await reproStages(ctx, repo, {
-            targets: [target],
-            single: true,
-            force: true,
-            noRunCache: !flags.runCache,
-          })),
+        await reproStages(
+          ctx,
+          repo,
+          { targets: [target], single: true, force: true, noRunCache: !flags.runCache },
+          files,
         );
       } catch (error) {
         restore();
         throw error;
       }
+    } else {
+      await gitHint(ctx, repo, files);
     }
-    await gitHint(ctx, repo, [...new Set(files)]);
   });
 }

@@ -46,22 +46,22 @@ export function registerStage(program: Command): void {
           ctx.cwd,
         ),
       );
-      if (result.created) ctx.ui.info(`Creating '${result.file}'`);
-      ctx.ui.info(
-        `${result.modified ? 'Modifying' : 'Adding'} stage '${flags.name}' in '${result.file}'`,
+      // DVC's one line, on stdout, for a new stage and a replaced one alike.
+      const path = await import('node:path');
+      ctx.ui.out(
+        `Added stage '${flags.name}' in '${path.relative(ctx.cwd, repo.abs(result.file))}'`,
       );
-      const files = [result.file];
       if (flags.run === true) {
         const { reproStages } = await import('./reproRunner.js');
-        files.push(
-          ...(await reproStages(ctx, repo, {
-            targets: [`${result.file}:${flags.name}`],
-            single: true,
-            force: true,
-          })),
+        await reproStages(
+          ctx,
+          repo,
+          { targets: [`${result.file}:${flags.name}`], single: true, force: true },
+          [result.file, ...result.gitignores],
         );
+      } else {
+        await gitHint(ctx, repo, [result.file, ...result.gitignores]);
       }
-      await gitHint(ctx, repo, [...new Set(files)]);
     },
   );
 

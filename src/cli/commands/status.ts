@@ -68,7 +68,9 @@ export function registerStatus(program: Command): void {
         return;
       }
       if (flags.json === true) {
-        ctx.ui.data(JSON.stringify(result.status));
+        // Python's json.dumps separators, as DVC prints it.
+        const { pyJsonOut } = await import('../../core/9-ops/metrics/jsonOut.js');
+        ctx.ui.data(pyJsonOut(result.status));
         return;
       }
       if (result.stages.length === 0 && targets.length === 0) {

@@ -76,7 +76,8 @@ function padStatus(word: string): string {
 /** One `dvc diff` entry: `path`/`hash` are `{old, new}` pairs for renamed/modified entries. */
 export interface DataDiffEntry {
   path: string | { old: string; new: string };
-  hash?: string | { old: string; new: string } | undefined;
+  /** null: an output declared in dvc.yaml with no hash in dvc.lock. */
+  hash?: string | null | { old: string | null; new: string | null } | undefined;
 }
 
 export interface DataDiff {
@@ -156,10 +157,11 @@ function sortDiffEntries(entries: readonly DataDiffEntry[]): DataDiffEntry[] {
   return [...entries].sort((a, b) => compareCodePoints(key(a), key(b)));
 }
 
-function digest(hash: string | { old: string; new: string }): string {
+function digest(hash: string | null | { old: string | null; new: string | null }): string {
+  if (hash === null) return '';
   return typeof hash === 'string'
     ? hash.slice(0, 8)
-    : `${hash.old.slice(0, 8)}..${hash.new.slice(0, 8)}`;
+    : `${(hash.old ?? '').slice(0, 8)}..${(hash.new ?? '').slice(0, 8)}`;
 }
 
 function capitalize(s: string): string {

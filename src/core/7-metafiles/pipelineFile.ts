@@ -10,7 +10,7 @@ import type { Repo } from '../6-repo/repo.js';
 import { isUrl, resolveInRepo } from './dvcFile.js';
 import { readRecordedState, type EntryObject } from './entries.js';
 import { Dependency, Output, Stage, type RecordedState } from './stage.js';
-import { compareCodePoints } from '../1-base/python.js';
+import { compareCodePoints, pyEquals } from '../1-base/python.js';
 import {
   DEFAULT_PARAMS_FILE,
   loadDvcYaml,
@@ -225,20 +225,22 @@ export class PipelineFile {
   private lockWrites: Promise<unknown> = Promise.resolve();
 
   /**
-   * Writes the lock entries of these stages; other entries are kept, new ones appended. Writes
-   * are queued, so stages finishing at the same time (repro -j) cannot lose each other's entry.
+   * Writes the lock entries of these stages; other entries are kept, new ones appended, and the
+   * file is left alone when every entry is equal (as Python compares them) to the one it had.
+   * Writes are queued, so stages finishing at the same time (repro -j) cannot lose each other's entry.
    */
-  writeLock(repo: Repo, stages: Stage[]): Promise<string> {
-    const write = async (): Promise<string> => {
+  writeLock(repo: Repo, stages: Stage[]): Promise<LockWrite> {
+    const write = async (): Promise<LockWrite> => {
       const current = new PipelineLock(repo, this.lockPath);
+      const created = !current.exists;
       for (const stage of stages) {
         PipelineFile.recordParams(repo, stage);
         const entry = PipelineFile.lockEntryFor(repo, stage);
         current.set(stage.name ?? '', entry);
         this.lockStages.set(stage.name ?? '', entry);
       }
-      await current.save();
-      return this.lockPath;
+      const changed = await current.save();
+      return { path: this.lockPath, changed, created: created && changed };
     };
     const next = this.lockWrites.then(write, write);
     this.lockWrites = next.catch(() => undefined);
@@ -251,7 +253,9 @@ export class PipelineFile {
     if (stages !== undefined && name in stages) {
       delete stages[name];
       if (Object.keys(stages).length === 0) delete this.data.stages;
-      await repo.workspace.writeFile(this.path, updateYamlText(this.text, this.data));
+      // A file left with nothing in it is deleted, as DVC deletes it.
+      if (Object.keys(this.data).length === 0) repo.workspace.remove(this.path);
+      else await repo.workspace.writeFile(this.path, updateYamlText(this.text, this.data));
     }
     const lock = new PipelineLock(repo, this.lockPath);
     lock.delete(name);
@@ -259,16 +263,28 @@ export class PipelineFile {
   }
 }
 
+/** What `writeLock` did. */
+export interface LockWrite {
+  /** Repo-relative path of the lock file. */
+  path: string;
+  /** Whether an entry changed (else the file was left alone). */
+  changed: boolean;
+  /** Whether the file did not exist before. */
+  created: boolean;
+}
+
 /** The lock file as data: read fresh when writing, so entries of other stages stay as they are. */
 class PipelineLock {
   private readonly stages = new Map<string, EntryObject>();
   private changed = false;
+  readonly exists: boolean;
 
   constructor(
     private readonly repo: Repo,
     private readonly path: string,
   ) {
     const text = readOptional(repo, path);
+    this.exists = text !== undefined;
     if (text === undefined) return;
     const raw = (loadMachineYaml(text, path) ?? {}) as EntryObject;
     const stages = ('schema' in raw ? raw.stages : raw) as EntryObject | undefined;
@@ -279,7 +295,9 @@ class PipelineLock {
 
   set(name: string, entry: EntryObject): void {
     const old = this.stages.get(name);
-    if (old !== undefined && JSON.stringify(old) === JSON.stringify(entry)) return;
+    // Python's ==, as DVC compares: a float read back from the lock (a plain number) equals
+    // the same float read from a params file (a PyFloat).
+    if (old !== undefined && pyEquals(old, entry)) return;
     this.stages.set(name, entry);
     this.changed = true;
   }
@@ -288,15 +306,17 @@ class PipelineLock {
     if (this.stages.delete(name)) this.changed = true;
   }
 
-  async save(): Promise<void> {
-    if (!this.changed) return;
+  /** Writes the file if an entry changed; says whether it did. */
+  async save(): Promise<boolean> {
+    if (!this.changed) return false;
     if (this.stages.size === 0) {
       this.repo.workspace.remove(this.path);
-      return;
+      return true;
     }
     const stages: EntryObject = {};
     for (const [name, entry] of this.stages) stages[name] = entry;
     await this.repo.workspace.writeFile(this.path, dumpYaml({ schema: LOCK_SCHEMA, stages }));
+    return true;
   }
 }
 

@@ -2,9 +2,9 @@ import type { Repo } from '../../6-repo/repo.js';
 import { saveDvcFile, syncRecordedState } from '../../7-metafiles/dvcFile.js';
 import type { Stage } from '../../7-metafiles/stage.js';
 import { StageIndex, stagesForTargets } from '../../7-metafiles/stageIndex.js';
-import { saveOutput } from './outputState.js';
+import { dependencyState, saveOutput } from './outputState.js';
+import { isRunCacheable, saveStageRun } from '../pipeline/runCache.js';
 import { stageStatus } from '../pipeline/stageStatus.js';
-import { hashPath } from '../../5-workspace/hashPath.js';
 import { SluiceError } from '../../1-base/errors.js';
 
 export interface CommitOptions {
@@ -37,7 +37,8 @@ export async function commit(
         { hint: 'use `sluice commit -f` to commit them anyway' },
       );
     }
-    files.add(await commitStage(repo, index, stage));
+    const written = await commitStage(repo, index, stage);
+    if (written !== undefined) files.add(written);
     committed.push(stage.address(cwdRel));
   }
   return { committed, files: [...files] };
@@ -45,26 +46,31 @@ export async function commit(
 
 /**
  * Saves one stage's deps/outs state into its metafile and its outputs into the cache.
- * Returns the repo-relative metafile written.
+ * Returns the repo-relative metafile written (undefined when a lock entry was already so).
  */
-export async function commitStage(repo: Repo, index: StageIndex, stage: Stage): Promise<string> {
+export async function commitStage(
+  repo: Repo,
+  index: StageIndex,
+  stage: Stage,
+): Promise<string | undefined> {
   for (const dep of stage.deps) {
     if (dep.repoPath === undefined || dep.params !== undefined) continue;
-    const now = hashPath(repo.hashContext, repo.abs(dep.repoPath), dep.repoPath, 'md5');
-    if (now !== undefined) {
-      dep.recorded = { hash: { name: 'md5', value: now.hash }, size: now.size };
-      if (now.nfiles !== undefined) dep.recorded.nfiles = now.nfiles;
-    }
+    const now = dependencyState(repo, dep.repoPath, dep.recorded);
+    if (now !== undefined) dep.recorded = now;
   }
   for (const out of stage.outs) out.recorded = await saveOutput(repo, out, { commit: true });
   if (stage.kind === 'pipeline') {
     const pipeline = index.pipelineFiles.get(stage.file);
-    if (pipeline === undefined) return stage.file;
-    return pipeline.writeLock(repo, [stage]);
+    if (pipeline === undefined) return undefined;
+    const { path, changed } = await pipeline.writeLock(repo, [stage]);
+    // DVC saves the run of a committed stage, as if it had just run.
+    if (isRunCacheable(stage)) saveStageRun(repo, stage);
+    return changed ? path : undefined;
   }
   const dvcFile = index.dvcFiles.get(stage.file);
   if (dvcFile === undefined) return stage.file;
   syncRecordedState(dvcFile);
-  await saveDvcFile(repo, stage.file, dvcFile.data, dvcFile.text);
-  return stage.file;
+  const before = dvcFile.text;
+  dvcFile.text = await saveDvcFile(repo, stage.file, dvcFile.data, dvcFile.text);
+  return dvcFile.text === before ? undefined : stage.file;
 }

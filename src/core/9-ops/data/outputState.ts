@@ -131,6 +131,27 @@ export function stateFromHash(now: PathHash, name: HashName): RecordedState {
 }
 
 /**
+ * The state to record for a dependency as it is now; undefined when it does not exist. As DVC
+ * does, a legacy (2.x) record whose content is unchanged stays legacy, and anything else is
+ * hashed with 3.x md5.
+ */
+export function dependencyState(
+  repo: Repo,
+  repoPath: string,
+  recorded: RecordedState,
+): RecordedState | undefined {
+  const abs = repo.abs(repoPath);
+  if (recorded.hash?.name === 'md5-dos2unix') {
+    const legacy = hashPath(repo.hashContext, abs, repoPath, 'md5-dos2unix', { listing: false });
+    if (legacy !== undefined && legacy.hash === recorded.hash.value) {
+      return stateFromHash(legacy, 'md5-dos2unix');
+    }
+  }
+  const now = hashPath(repo.hashContext, abs, repoPath, 'md5', { listing: false });
+  return now === undefined ? undefined : stateFromHash(now, 'md5');
+}
+
+/**
  * Saves an output's current workspace content: hashes it (3.x md5 unless a legacy record is
  * unchanged), stores the objects in the cache (unless `commit` is false or the output is not
  * cached) and returns the state to record.

@@ -9,9 +9,12 @@ import { revisionNamed, type Revision } from '../../8-revisions/revision.js';
  * revisions (or a revision and the workspace), from the outputs recorded at each revision.
  */
 
+/** A hash as DVC prints it: null for an output declared without one. */
+export type DiffHash = string | null;
+
 export interface DataDiffItem {
   path: string | { old: string; new: string };
-  hash?: string | { old: string; new: string };
+  hash?: DiffHash | { old: DiffHash; new: DiffHash };
 }
 
 export interface DataDiffResult {
@@ -23,16 +26,22 @@ export interface DataDiffResult {
 }
 
 interface Entry {
-  hash: HashInfo;
-  isDir: boolean;
+  /** Undefined for an output declared in dvc.yaml with no hash in dvc.lock. */
+  hash?: HashInfo;
+  /** Undefined when nothing is known of it (no hash): neither a file nor a folder. */
+  isDir?: boolean;
   /** For directories: whether the listing is known (its `.dir` object is in the cache). */
   known: boolean;
 }
 
-/** path (directories with a trailing `/`) → entry. */
+/** Repo-relative path (no trailing slash) → entry. */
 type DataIndex = Map<string, Entry>;
 
-function addOutput(repo: Repo, index: DataIndex, path: string, hash: HashInfo): void {
+function addOutput(repo: Repo, index: DataIndex, path: string, hash: HashInfo | undefined): void {
+  if (hash === undefined) {
+    index.set(path, { known: false });
+    return;
+  }
   if (!hash.value.endsWith('.dir')) {
     index.set(path, { hash, isDir: false, known: true });
     return;
@@ -43,7 +52,7 @@ function addOutput(repo: Repo, index: DataIndex, path: string, hash: HashInfo): 
   } catch {
     entries = undefined;
   }
-  index.set(`${path}/`, { hash, isDir: true, known: entries !== undefined });
+  index.set(path, { hash, isDir: true, known: entries !== undefined });
   for (const e of entries ?? []) {
     index.set(`${path}/${e.relpath}`, {
       hash: { name: hash.name, value: e.md5 },
@@ -59,7 +68,7 @@ async function indexOf(repo: Repo, rev: Revision): Promise<DataIndex> {
   for (const out of meta.outs) {
     if (!out.cache) continue;
     if (!rev.isWorkspace) {
-      if (out.hash !== undefined) addOutput(repo, index, out.path, out.hash);
+      addOutput(repo, index, out.path, out.hash);
       continue;
     }
     const now = hashPath(repo.hashContext, repo.abs(out.path), out.path, out.hash?.name ?? 'md5');
@@ -69,7 +78,7 @@ async function indexOf(repo: Repo, rev: Revision): Promise<DataIndex> {
       index.set(out.path, { hash: { name, value: now.hash }, isDir: false, known: true });
       continue;
     }
-    index.set(`${out.path}/`, { hash: { name, value: now.hash }, isDir: true, known: true });
+    index.set(out.path, { hash: { name, value: now.hash }, isDir: true, known: true });
     for (const f of now.files ?? []) {
       index.set(`${out.path}/${f.relpath}`, {
         hash: { name, value: f.md5 },
@@ -83,20 +92,28 @@ async function indexOf(repo: Repo, rev: Revision): Promise<DataIndex> {
 
 function underTargets(path: string, targets: string[] | undefined): boolean {
   if (targets === undefined || targets.length === 0) return true;
-  const p = path.replace(/\/$/, '');
-  return targets.some((t) => t === '' || p === t || isInside(p, t) || isInside(t, p));
+  return targets.some((t) => t === '' || path === t || isInside(path, t) || isInside(t, path));
 }
 
-/** Is the listing of the directory holding `path` unknown on that side? */
+/** Is the listing of a directory holding `path` unknown on that side? */
 function inUnknownDir(index: DataIndex, path: string): boolean {
   for (const [key, entry] of index) {
-    if (entry.isDir && !entry.known && path.startsWith(key) && path !== key) return true;
+    if (entry.isDir === true && !entry.known && isInside(path, key)) return true;
   }
   return false;
 }
 
 function inCache(repo: Repo, hash: HashInfo): boolean {
   return repo.odb.exists(hash.value, hash.name);
+}
+
+/** The path DVC prints: a folder's ends with a slash, one of unknown kind does not. */
+function shown(key: string, entry: Entry): string {
+  return entry.isDir === true ? `${key}/` : key;
+}
+
+function hashOf(entry: Entry): DiffHash {
+  return entry.hash?.value ?? null;
 }
 
 export interface DataDiffOptions {
@@ -141,26 +158,33 @@ export async function dataDiff(
         if (!inUnknownDir(newIndex, key)) deleted.push([key, o]);
       } else if (o === undefined && n !== undefined) {
         if (!inUnknownDir(oldIndex, key)) added.push([key, n]);
-      } else if (o !== undefined && n !== undefined && o.hash.value !== n.hash.value) {
-        result.modified.push({ path: key, hash: { old: o.hash.value, new: n.hash.value } });
+      } else if (
+        o !== undefined &&
+        n !== undefined &&
+        (hashOf(o) !== hashOf(n) || o.isDir !== n.isDir)
+      ) {
+        result.modified.push({ path: shown(key, o), hash: { old: hashOf(o), new: hashOf(n) } });
       }
-      if (withMissing && o !== undefined && !(o.isDir && !o.known) && !inCache(repo, o.hash)) {
-        result['not in cache'].push({ path: key, hash: o.hash.value });
+      if (withMissing && o?.hash !== undefined && !inCache(repo, o.hash)) {
+        result['not in cache'].push({ path: shown(key, o), hash: hashOf(o) });
       }
     }
     // Renames: a deleted and an added entry with the same content.
     for (const [key, n] of added) {
       const match = deleted.findIndex(
-        ([, o]) => o.hash.value === n.hash.value && o.isDir === n.isDir,
+        ([, o]) => o.hash !== undefined && hashOf(o) === hashOf(n) && o.isDir === n.isDir,
       );
       if (match >= 0) {
-        const [oldKey] = deleted.splice(match, 1)[0];
-        result.renamed.push({ path: { old: oldKey, new: key }, hash: n.hash.value });
+        const [oldKey, o] = deleted.splice(match, 1)[0];
+        result.renamed.push({
+          path: { old: shown(oldKey, o), new: shown(key, n) },
+          hash: hashOf(n),
+        });
       } else {
-        result.added.push({ path: key, hash: n.hash.value });
+        result.added.push({ path: shown(key, n), hash: hashOf(n) });
       }
     }
-    for (const [key, o] of deleted) result.deleted.push({ path: key, hash: o.hash.value });
+    for (const [key, o] of deleted) result.deleted.push({ path: shown(key, o), hash: hashOf(o) });
     const any = (Object.values(result) as DataDiffItem[][]).some((list) => list.length > 0);
     return any ? result : {};
   } finally {

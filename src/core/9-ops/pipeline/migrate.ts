@@ -102,7 +102,7 @@ export async function migrateSingleStageFiles(
       const old = stage.outs.find((x) => x.path === o.path);
       if (old !== undefined) o.recorded = old.recorded;
     });
-    const lockPath = await pipeline.writeLock(repo, [migrated]);
+    const { path: lockPath } = await pipeline.writeLock(repo, [migrated]);
     repo.workspace.remove(stage.file);
     result.migrated.push({ from: stage.file, file: yamlPath, stage: name });
     for (const f of [yamlPath, lockPath, stage.file])

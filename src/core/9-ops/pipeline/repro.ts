@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
-import { SluiceError } from '../../1-base/errors.js';
+import { EXIT, SluiceError } from '../../1-base/errors.js';
 import { ignoreOutputs } from '../data/ignoreOutputs.js';
 import {
   checkoutOutput,
   isInCache,
   saveOutput,
-  storeInCache,
+  dependencyState,
   unsavedFilesError,
   unsavedUnder,
 } from '../data/outputState.js';
@@ -16,13 +16,12 @@ import { unprotectPath } from '../data/unprotect.js';
 import type { Repo } from '../../6-repo/repo.js';
 import { isUrl, saveDvcFile, syncRecordedState } from '../../7-metafiles/dvcFile.js';
 import { readRecordedState, type EntryObject } from '../../7-metafiles/entries.js';
-import { relativeTo, type Stage } from '../../7-metafiles/stage.js';
+import { relativeTo, type RecordedState, type Stage } from '../../7-metafiles/stage.js';
 import { PIPELINE_FILE, StageIndex } from '../../7-metafiles/stageIndex.js';
-import { hashPath, type PathHash } from '../../5-workspace/hashPath.js';
 import { PipelineGraph } from '../../7-metafiles/graph.js';
 import { OutputsInProgress } from './outputsInProgress.js';
 import { PipelineFile } from '../../7-metafiles/pipelineFile.js';
-import { findRunCache, isRunCacheable, saveRunCache } from './runCache.js';
+import { findRunCache, isRunCacheable, saveStageRun } from './runCache.js';
 import { commandLines, runShellCommand } from './runStageCommand.js';
 import { StageSchedule } from './schedule.js';
 
@@ -31,6 +30,8 @@ export type StageState = 'checking' | 'skipped' | 'running' | 'cached' | 'done' 
 export interface ReproEvents {
   /** A message line, as DVC prints it ("Running stage 'x':", "> cmd", ...). */
   message(text: string): void;
+  /** A warning, without its `WARNING: ` prefix (DVC prints warnings on stderr); else a message. */
+  warning?(text: string): void;
   /** Stage states, for live views. */
   stageState?(address: string, state: StageState): void;
   /**
@@ -128,6 +129,8 @@ class ReproRunner {
   }
 
   private readonly inProgress: OutputsInProgress;
+  /** How many stages were reproduced when the last stage was taken up. */
+  private reproducedBefore = 0;
 
   private address(stage: Stage): string {
     return stage.address(this.cwdRel);
@@ -177,25 +180,45 @@ class ReproRunner {
   private async reproduceStage(stage: Stage, parallel: boolean): Promise<void> {
     const address = this.address(stage);
     const events = this.options.events;
+    // DVC leaves a blank line after each stage it reproduced, before the next one.
+    if (this.result.reproduced.length > this.reproducedBefore) events.message('');
+    this.reproducedBefore = this.result.reproduced.length;
     events.stageState?.(address, 'checking');
-    if (stage.kind === 'data') {
-      const changes = stageStatus(this.repo, this.index, stage);
-      const modified = changes.some(
-        (c) =>
-          typeof c === 'object' &&
-          'changed outs' in c &&
-          Object.values(c['changed outs']).includes('modified'),
-      );
-      if (modified && this.options.dry !== true) {
-        this.repo.observer.onUnwitnessed(`stage ${address} committed`);
-        events.message(`Verifying data sources in stage: '${address}'`);
-        await this.commitDataSource(stage);
-        this.result.reproduced.push(address);
-        events.stageState?.(address, 'done');
-      } else {
-        events.message(`'${address}' didn't change, skipping`);
-        events.stageState?.(address, 'skipped');
+    if (stage.kind === 'data' || (stage.frozen && stage.kind !== 'import')) {
+      if (stage.frozen) {
+        const text = `stage: '${address}' is frozen. Its dependencies are not going to be reproduced.`;
+        if (events.warning === undefined) events.message(`WARNING: ${text}`);
+        else events.warning(text);
       }
+      // A data source, or a frozen stage, "changes" when its outputs do: its outputs are then
+      // checked and committed again, as DVC does (nothing is run).
+      const changes =
+        this.options.force === true
+          ? ['forced']
+          : stageStatus(this.repo, this.index, stage, {
+              ...(this.options.allowMissing === true ? { allowMissing: true } : {}),
+            });
+      if (changes.length === 0) {
+        events.message(
+          stage.kind === 'data'
+            ? `'${address}' didn't change, skipping`
+            : `Stage '${address}' didn't change, skipping`,
+        );
+        events.stageState?.(address, 'skipped');
+        return;
+      }
+      this.result.reproduced.push(address);
+      this.repo.observer.onUnwitnessed(`stage ${address} committed`);
+      if (this.options.dry === true) return;
+      events.message(
+        stage.frozen
+          ? `Verifying outputs in frozen stage: '${address}'`
+          : `Verifying data sources in stage: '${address}'`,
+      );
+      this.assertOutputsExist(stage);
+      if (stage.kind === 'data') await this.commitDataSource(stage);
+      else await this.saveStage(stage, true);
+      events.stageState?.(address, 'done');
       return;
     }
     if (stage.kind === 'import' && !stage.frozen && stage.deps.every((d) => d.repo === undefined)) {
@@ -204,14 +227,6 @@ class ReproRunner {
     }
     if (stage.kind === 'import') {
       events.message(`'${address}' didn't change, skipping`);
-      events.stageState?.(address, 'skipped');
-      return;
-    }
-    if (stage.frozen) {
-      events.message(
-        `WARNING: stage: '${address}' is frozen. Its dependencies are not going to be reproduced.`,
-      );
-      events.message(`Stage '${address}' didn't change, skipping`);
       events.stageState?.(address, 'skipped');
       return;
     }
@@ -234,7 +249,11 @@ class ReproRunner {
       events.stageState?.(address, 'skipped');
       return;
     }
+    if (this.options.force !== true) this.assertDependenciesExist(stage);
     if (this.options.dry === true) {
+      if (this.options.noRunCache !== true && this.runCacheEntry(stage) !== undefined) {
+        events.message(`Stage '${address}' is cached - skipping run, checking out outputs`);
+      }
       events.message(`Running stage '${address}':`);
       for (const line of commandLines(stage.cmd ?? '')) events.message(`> ${line}`);
       this.result.reproduced.push(address);
@@ -404,16 +423,14 @@ class ReproRunner {
     }
     for (const dep of stage.deps) {
       if (dep.repoPath === undefined || dep.params !== undefined) continue;
-      const now = this.hashDependency(dep.repoPath);
+      const now = dependencyState(this.repo, dep.repoPath, dep.recorded);
       if (now === undefined) {
         throw new SluiceError(
           'NOT_FOUND',
           `dependency '${dep.path}' of stage '${this.address(stage)}' does not exist`,
         );
       }
-      dep.recorded = { hash: { name: 'md5', value: now.hash }, size: now.size };
-      if (now.nfiles !== undefined) dep.recorded.nfiles = now.nfiles;
-      if (now.isexec) dep.recorded.isexec = true;
+      dep.recorded = now;
     }
     const commit = this.options.noCommit !== true;
     for (const out of stage.outs) {
@@ -425,22 +442,14 @@ class ReproRunner {
     if (stage.kind === 'pipeline') {
       const pipeline = this.index.pipelineFiles.get(stage.file);
       if (pipeline === undefined) return;
-      const lockPath = await pipeline.writeLock(this.repo, [stage]);
-      this.noteChanged(lockPath);
-      if (ran && commit && isRunCacheable(stage)) {
-        // Uncached metrics and plots go into the cache too, so a restore can bring them back.
-        for (const out of stage.outs) {
-          if (out.cache) continue;
-          const now = hashPath(
-            this.repo.hashContext,
-            this.repo.abs(out.repoPath),
-            out.repoPath,
-            'md5',
-          );
-          if (now !== undefined) storeInCache(this.repo, now, this.repo.abs(out.repoPath), 'md5');
-        }
-        saveRunCache(this.repo, PipelineFile.lockEntryFor(this.repo, stage));
+      const { path: lockPath, changed, created } = await pipeline.writeLock(this.repo, [stage]);
+      const shown = posix.relative(this.cwdRel, lockPath);
+      if (created) this.options.events.message(`Generating lock file '${shown}'`);
+      if (changed) {
+        this.options.events.message(`Updating lock file '${shown}'`);
+        this.noteChanged(lockPath);
       }
+      if (ran && commit && isRunCacheable(stage)) saveStageRun(this.repo, stage);
       return;
     }
     const dvcFile = this.index.dvcFiles.get(stage.file);
@@ -457,53 +466,57 @@ class ReproRunner {
     this.noteChanged(stage.file);
   }
 
-  /** A dependency's current hash and totals (no listing: deps record only those). */
-  private hashDependency(repoPath: string): PathHash | undefined {
-    return hashPath(this.repo.hashContext, this.repo.abs(repoPath), repoPath, 'md5', {
-      listing: false,
-    });
+  /**
+   * The run-cache entry for the stage's deps as they are now, when every output it records is in
+   * the cache: the deps' states and the outputs' records. The stage itself is left as it was.
+   */
+  private runCacheEntry(
+    stage: Stage,
+  ): { deps: RecordedState[]; outs: Map<string, RecordedState> } | undefined {
+    if (stage.kind !== 'pipeline' || !isRunCacheable(stage, false)) return undefined;
+    const saved = stage.deps.map((d) => d.recorded);
+    const savedParams = stage.deps.map((d) => d.params?.recorded);
+    try {
+      // The key is built from the deps as they are now.
+      for (const dep of stage.deps) {
+        if (dep.repoPath === undefined || dep.params !== undefined) continue;
+        const now = dependencyState(this.repo, dep.repoPath, dep.recorded);
+        if (now === undefined) return undefined;
+        dep.recorded = now;
+      }
+      try {
+        PipelineFile.recordParams(this.repo, stage);
+      } catch {
+        return undefined;
+      }
+      const found = findRunCache(this.repo, PipelineFile.lockEntryFor(this.repo, stage));
+      if (!Array.isArray(found?.outs)) return undefined;
+      const outs = new Map(
+        (found.outs as EntryObject[]).map((o) => [String(o.path), readRecordedState(o)]),
+      );
+      const complete = stage.outs.every((out) => {
+        const state = outs.get(out.path);
+        return state?.hash !== undefined && isInCache(this.repo, state.hash);
+      });
+      return complete ? { deps: stage.deps.map((d) => d.recorded), outs } : undefined;
+    } finally {
+      stage.deps.forEach((d, i) => {
+        d.recorded = saved[i] ?? {};
+        if (d.params !== undefined) {
+          (d.params as { recorded: Record<string, unknown> | undefined }).recorded = savedParams[i];
+        }
+      });
+    }
   }
 
   /** Restores outputs from a run-cache entry for the current deps; false when there is none. */
   private restoreFromRunCache(stage: Stage): boolean {
-    if (stage.kind !== 'pipeline' || !isRunCacheable(stage, false)) return false;
-    // The key is built from the deps as they are now.
+    const found = this.runCacheEntry(stage);
+    if (found === undefined) return false;
     const saved = stage.deps.map((d) => d.recorded);
-    for (const dep of stage.deps) {
-      if (dep.repoPath === undefined || dep.params !== undefined) continue;
-      const now = this.hashDependency(dep.repoPath);
-      if (now === undefined) return false;
-      dep.recorded = {
-        hash: { name: 'md5', value: now.hash },
-        size: now.size,
-        ...(now.nfiles === undefined ? {} : { nfiles: now.nfiles }),
-      };
-    }
-    try {
-      PipelineFile.recordParams(this.repo, stage);
-    } catch {
-      stage.deps.forEach((d, i) => (d.recorded = saved[i] ?? {}));
-      return false;
-    }
-    const entry = PipelineFile.lockEntryFor(this.repo, stage);
-    const found = findRunCache(this.repo, entry);
-    const outs = Array.isArray(found?.outs) ? (found.outs as EntryObject[]) : undefined;
-    const restored =
-      outs === undefined
-        ? undefined
-        : new Map(outs.map((o) => [String(o.path), readRecordedState(o)]));
-    const complete =
-      restored !== undefined &&
-      stage.outs.every((out) => {
-        const state = restored.get(out.path);
-        return state?.hash !== undefined && isInCache(this.repo, state.hash);
-      });
-    if (!complete || restored === undefined) {
-      stage.deps.forEach((d, i) => (d.recorded = saved[i] ?? {}));
-      return false;
-    }
+    stage.deps.forEach((d, i) => (d.recorded = found.deps[i] ?? {}));
     for (const out of stage.outs) {
-      out.recorded = restored.get(out.path) ?? {};
+      out.recorded = found.outs.get(out.path) ?? {};
       const wasCached = out.options.cache;
       out.options.cache = true;
       const { failure } = checkoutOutput(this.repo, out, { force: true, relink: false });
@@ -514,6 +527,47 @@ class ReproRunner {
       }
     }
     return true;
+  }
+
+  /**
+   * DVC hashes every file dependency before it runs a stage (to look in the run cache), and
+   * stops at the first one missing, with Python's error. Sluice checks the same, before any
+   * output is removed.
+   */
+  private assertDependenciesExist(stage: Stage): void {
+    if (stage.kind !== 'pipeline' || stage.cmd === undefined) return;
+    if (stage.props.alwaysChanged || stage.isCallback || stage.outs.length === 0) return;
+    for (const dep of stage.deps) {
+      if (dep.params !== undefined) continue;
+      // DVC gives up on the run cache at a dependency that is not a local path.
+      if (dep.repoPath === undefined) return;
+      if (!existsSync(this.repo.abs(dep.repoPath))) {
+        throw new SluiceError(
+          'STAGE_FAILED',
+          `failed to reproduce '${this.address(stage)}': [Errno 2] No such file or directory: '${this.repo.abs(dep.repoPath)}'`,
+          {
+            hint: `dependency '${dep.path}' is missing: restore it (\`sluice checkout\`, \`sluice pull\`) or create it`,
+            exitCode: EXIT.unexpected,
+          },
+        );
+      }
+    }
+  }
+
+  /** A data source or frozen stage cannot make its outputs: each must exist (DVC's error). */
+  private assertOutputsExist(stage: Stage): void {
+    const missing = stage.outs
+      .filter((out) => !existsSync(this.repo.abs(out.repoPath)))
+      .map((out) => posix.relative(this.cwdRel, out.repoPath));
+    if (missing.length === 0) return;
+    throw new SluiceError(
+      'STAGE_FAILED',
+      `failed to reproduce '${this.address(stage)}': missing data '${missing.length > 1 ? 'sources' : 'source'}': ${missing.join(', ')}`,
+      {
+        hint: 'restore them (`sluice checkout`, `sluice pull`), or remove the stage',
+        exitCode: EXIT.unexpected,
+      },
+    );
   }
 
   private noteChanged(file: string): void {

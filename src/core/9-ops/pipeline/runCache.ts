@@ -15,6 +15,9 @@ import { tempNameFor } from '../../2-fs/atomicWrite.js';
 import type { Repo } from '../../6-repo/repo.js';
 import type { EntryObject } from '../../7-metafiles/entries.js';
 import type { Stage } from '../../7-metafiles/stage.js';
+import { PipelineFile } from '../../7-metafiles/pipelineFile.js';
+import { hashPath } from '../../5-workspace/hashPath.js';
+import { hashNameFor, storeInCache } from '../data/outputState.js';
 import { pyJsonDumps, type PyValue } from '../../1-base/pyjson.js';
 
 /** Deletes `size` and `nfiles` at every level, as DVC does before hashing a run-cache entry. */
@@ -81,6 +84,21 @@ export function saveRunCache(repo: Repo, entry: EntryObject): void {
     rmSync(temp, { force: true });
     throw error;
   }
+}
+
+/**
+ * Records a stage's run (after it ran, or was committed): its outputs that are not cached
+ * (metrics, plots) go into the cache too, so a restore can bring them back, then the entry.
+ */
+export function saveStageRun(repo: Repo, stage: Stage): void {
+  for (const out of stage.outs) {
+    if (out.cache) continue;
+    const name = hashNameFor(out.recorded);
+    const abs = repo.abs(out.repoPath);
+    const now = hashPath(repo.hashContext, abs, out.repoPath, name);
+    if (now !== undefined) storeInCache(repo, now, abs, name);
+  }
+  saveRunCache(repo, PipelineFile.lockEntryFor(repo, stage));
 }
 
 /** The newest saved entry for this key (by mtime), if any. */

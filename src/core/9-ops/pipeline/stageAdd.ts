@@ -12,6 +12,7 @@ import { isInside, PIPELINE_FILE, StageIndex } from '../../7-metafiles/stageInde
 import { isValidStageName, type OutDecl, type ParamsDep } from '../../7-metafiles/dvcYaml.js';
 import { PipelineGraph } from '../../7-metafiles/graph.js';
 import { serializeStage } from '../../7-metafiles/stageSerialize.js';
+import { ignoreOutputs } from '../data/ignoreOutputs.js';
 
 export interface StageSpec {
   cmd: string;
@@ -153,7 +154,14 @@ export async function addPipelineStage(
   name: string,
   spec: StageSpec,
   cwd: string,
-): Promise<{ file: string; created: boolean; modified: boolean; stage: Stage }> {
+): Promise<{
+  file: string;
+  created: boolean;
+  modified: boolean;
+  stage: Stage;
+  /** The .gitignore files that now list the stage's cached outputs (DVC adds them too). */
+  gitignores: string[];
+}> {
   if (!isValidStageName(name)) {
     throw new SluiceError('BAD_ARGUMENTS', `invalid stage name '${name}'`, {
       hint: 'use letters, digits, `-` and `_` only',
@@ -197,7 +205,11 @@ export async function addPipelineStage(
     data.stages = stages;
     await repo.workspace.writeFile(file, updateYamlText(text, data));
   }
-  return { file, created: text === undefined, modified: existing.length > 0, stage };
+  const gitignores = await ignoreOutputs(
+    repo,
+    stage.outs.filter((o) => o.cache).map((o) => o.repoPath),
+  );
+  return { file, created: text === undefined, modified: existing.length > 0, stage, gitignores };
 }
 
 /** The file `run` writes: `-f FILE`, else `<first output>.dvc`, else `Dvcfile` (as DVC 0.x). */

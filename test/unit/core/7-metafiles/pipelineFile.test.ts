@@ -293,6 +293,21 @@ describe('PipelineFile lock writes', () => {
     expect(read('dvc.lock')).toBe(`${LOCK}  report:\n    cmd: echo report\n`);
   });
 
+  it('an entry with float params, recorded again unchanged, is not written', async () => {
+    write({
+      'dvc.yaml': 'stages:\n  t:\n    cmd: echo t\n    params:\n    - lr\n    - alpha\n    - one\n',
+      'params.yaml': 'lr: 0.1\nalpha: 1.0e-05\none: 1.0\n',
+    });
+    let file = PipelineFile.load(repo, 'dvc.yaml');
+    await file.writeLock(repo, file.stages);
+    const written = statSync(join(dir, 'dvc.lock')).mtimeMs;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    file = PipelineFile.load(repo, 'dvc.yaml');
+    await file.writeLock(repo, file.stages);
+    expect(statSync(join(dir, 'dvc.lock')).mtimeMs).toBe(written);
+    expect(read('dvc.lock')).toContain('alpha: 1e-05\n        lr: 0.1\n        one: 1.0\n');
+  });
+
   it('removeStage takes the stage out of dvc.yaml and dvc.lock; the last one takes the lock', async () => {
     write({ 'dvc.yaml': 'stages:\n  a:\n    cmd: echo a\n  b:\n    cmd: echo b\n' });
     let file = PipelineFile.load(repo, 'dvc.yaml');
@@ -305,7 +320,7 @@ describe('PipelineFile lock writes', () => {
     expect(read('dvc.lock')).toBe("schema: '2.0'\nstages:\n  b:\n    cmd: echo b\n");
     file = PipelineFile.load(repo, 'dvc.yaml');
     await file.removeStage(repo, 'b');
-    expect(read('dvc.yaml')).toBe('');
+    expect(existsSync(join(dir, 'dvc.yaml'))).toBe(false);
     expect(existsSync(join(dir, 'dvc.lock'))).toBe(false);
     // A stage in neither file changes neither.
     write({ 'dvc.yaml': 'stages:\n  c:\n    cmd: echo c\n' });
