@@ -11,6 +11,7 @@ import {
   tempDir,
   writeTree,
 } from '../helpers/sandbox.js';
+import { gitHint } from '../helpers/gitHint.js';
 
 // One source repository for the whole file: Sluice-tracked data pushed to a local remote
 // (stored relative to the repo, as `remote add -d store ../storage` writes it), a plain git file,
@@ -67,7 +68,9 @@ describe('import from a git repository', () => {
   it('imports a tracked file, writes the .dvc file DVC writes and ignores the output', () => {
     const repo = makeRepo('sluice');
     const result = sluiceOk(repo, 'import', src, 'data/foo.txt');
-    expect(result.stdout).toBe(`Importing 'data/foo.txt (${src})' -> 'foo.txt'\n`);
+    expect(result.stdout).toBe(
+      `Importing 'data/foo.txt (${src})' -> 'foo.txt'\n${gitHint('foo.txt.dvc .gitignore')}`,
+    );
     expect(read(repo, 'foo.txt')).toBe('foo2');
     const text = read(repo, 'foo.txt.dvc');
     expect(text).toMatch(/^md5: [0-9a-f]{32}\nfrozen: true\n/);

@@ -16,6 +16,7 @@ import { startAzurite, type AzuriteServer } from '../helpers/servers/azurite.js'
 import { startFakeGcs, type FakeGcsServer } from '../helpers/servers/fakeGcs.js';
 import { startMinio, type MinioServer } from '../helpers/servers/minio.js';
 import { startSshd, type SshServer } from '../helpers/servers/sshd.js';
+import { gitHint } from '../helpers/gitHint.js';
 
 // import-url and update against the real test servers (MinIO, sshd, Azurite, fake-gcs-server),
 // checking the checksum DVC records for each kind of source.
@@ -102,7 +103,9 @@ describe('import-url from s3 (MinIO)', () => {
       '--fs-config',
       endpoint,
     );
-    expect(out.stdout).toBe("Importing 's3://src/data.txt' -> 'data.txt'\n");
+    expect(out.stdout).toBe(
+      `Importing 's3://src/data.txt' -> 'data.txt'\n${gitHint('data.txt.dvc .gitignore')}`,
+    );
     expect(read(repo, 'data.txt')).toBe('hello');
     // The layout real DVC 3.67.1 writes (the compat suite compares the bytes, stage md5 included).
     expect(read(repo, 'data.txt.dvc')).toMatch(/^md5: [0-9a-f]{32}\n/);

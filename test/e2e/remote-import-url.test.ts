@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupSandboxes, makeRepo, read, sluice, sluiceOk, tempDir } from '../helpers/sandbox.js';
+import { gitHint } from '../helpers/gitHint.js';
 
 // The server runs in its own process: the tests call the CLI synchronously, which would block
 // a server living in this process's event loop.
@@ -49,7 +50,9 @@ describe('import-url', () => {
     writeFileSync(join(src, 'hello.txt'), 'hello');
     const repo = makeRepo('sluice');
     const imported = sluiceOk(repo, 'import-url', join(src, 'dir'));
-    expect(imported.stdout).toBe(`Importing '${join(src, 'dir')}' -> 'dir'\n`);
+    expect(imported.stdout).toBe(
+      `Importing '${join(src, 'dir')}' -> 'dir'\n${gitHint('dir.dvc .gitignore')}`,
+    );
     const text = read(repo, 'dir.dvc');
     expect(text).toContain(
       'deps:\n- md5: b6dcab6ccd17ca0a8bf4a215a37d14cc.dir\n  size: 11\n  nfiles: 2\n  hash: md5\n',
