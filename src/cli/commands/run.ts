@@ -72,6 +72,11 @@ export function registerRun(program: Command): void {
       );
       target = `${repo.abs(result.file)}:${name}`;
       files.push(result.file, ...result.gitignores);
+      for (const gitignore of result.gitignoresLater) {
+        ctx.ui.info(
+          `Could not create .gitignore entry in ${gitignore}. Sluice will attempt to create .gitignore entry again when the stage is run.`,
+        );
+      }
     } else {
       restore = snapshot(singleStageFilePath(repo, flags.file, spec.outs, ctx.cwd));
       const file = await withRepoLock(repo, () =>

@@ -51,6 +51,11 @@ export function registerStage(program: Command): void {
       ctx.ui.out(
         `Added stage '${flags.name}' in '${path.relative(ctx.cwd, repo.abs(result.file))}'`,
       );
+      for (const gitignore of result.gitignoresLater) {
+        ctx.ui.info(
+          `Could not create .gitignore entry in ${gitignore}. Sluice will attempt to create .gitignore entry again when the stage is run.`,
+        );
+      }
       if (flags.run === true) {
         const { reproStages } = await import('./reproRunner.js');
         await reproStages(

@@ -161,6 +161,8 @@ export async function addPipelineStage(
   stage: Stage;
   /** The .gitignore files that now list the stage's cached outputs (DVC adds them too). */
   gitignores: string[];
+  /** The .gitignore files (absolute) left for the stage's run: their folders are not there yet. */
+  gitignoresLater: string[];
 }> {
   if (!isValidStageName(name)) {
     throw new SluiceError('BAD_ARGUMENTS', `invalid stage name '${name}'`, {
@@ -205,11 +207,24 @@ export async function addPipelineStage(
     data.stages = stages;
     await repo.workspace.writeFile(file, updateYamlText(text, data));
   }
-  const gitignores = await ignoreOutputs(
-    repo,
-    stage.outs.filter((o) => o.cache).map((o) => o.repoPath),
-  );
-  return { file, created: text === undefined, modified: existing.length > 0, stage, gitignores };
+  // As DVC, an output whose folder is not there yet gets its entry when the stage runs.
+  const cached = stage.outs.filter((o) => o.cache).map((o) => o.repoPath);
+  const folderThere = (path: string): boolean => {
+    const folder = posix.dirname(path);
+    return folder === '.' || repo.exists(folder);
+  };
+  const gitignores = await ignoreOutputs(repo, cached.filter(folderThere));
+  const gitignoresLater = cached
+    .filter((path) => !folderThere(path))
+    .map((path) => repo.abs(posix.join(posix.dirname(path), '.gitignore')));
+  return {
+    file,
+    created: text === undefined,
+    modified: existing.length > 0,
+    stage,
+    gitignores,
+    gitignoresLater,
+  };
 }
 
 /** The file `run` writes: `-f FILE`, else `<first output>.dvc`, else `Dvcfile` (as DVC 0.x). */
