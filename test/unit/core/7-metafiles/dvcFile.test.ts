@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DvcFileError, SluiceError } from '../../../../src/core/1-base/errors.js';
@@ -16,15 +15,13 @@ import {
 import type { EntryObject } from '../../../../src/core/7-metafiles/entries.js';
 import { PyFloat } from '../../../../src/core/1-base/python.js';
 import { parseYamlFile } from '../../../../src/core/7-metafiles/yaml/parse.js';
-import { Repo } from '../../../../src/core/6-repo/repo.js';
+import type { Repo } from '../../../../src/core/6-repo/repo.js';
+import { openScratchRepo } from '../../../helpers/scratchRepo.js';
 
 let dir = '';
 let repo: Repo;
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sluice-dvc-file-'));
-  mkdirSync(join(dir, '.dvc'));
-  writeFileSync(join(dir, '.dvc', 'config'), '[core]\n    no_scm = true\n');
-  repo = await Repo.open(dir);
+  ({ dir, repo } = await openScratchRepo('sluice-dvc-file-'));
 });
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });

@@ -1,24 +1,20 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dumpYaml } from '../../../../src/core/7-metafiles/yaml/dump.js';
 import { PipelineFile } from '../../../../src/core/7-metafiles/pipelineFile.js';
-import { Repo } from '../../../../src/core/6-repo/repo.js';
+import type { Repo } from '../../../../src/core/6-repo/repo.js';
 import {
   Dependency,
   Output,
   Stage,
   type RecordedState,
 } from '../../../../src/core/7-metafiles/stage.js';
+import { openScratchRepo } from '../../../helpers/scratchRepo.js';
 
 let dir = '';
 let repo: Repo;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sluice-lock-entry-'));
-  mkdirSync(join(dir, '.dvc'));
-  writeFileSync(join(dir, '.dvc', 'config'), '[core]\n    no_scm = true\n');
-  repo = await Repo.open(dir);
+  ({ dir, repo } = await openScratchRepo('sluice-lock-entry-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -2,27 +2,23 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../../../src/core/1-base/errors.js';
 import { loadPipelineFile, PipelineFile } from '../../../../src/core/7-metafiles/pipelineFile.js';
-import { Repo } from '../../../../src/core/6-repo/repo.js';
+import type { Repo } from '../../../../src/core/6-repo/repo.js';
 import { PyFloat } from '../../../../src/core/1-base/python.js';
+import { openScratchRepo } from '../../../helpers/scratchRepo.js';
 
 let dir = '';
 let repo: Repo;
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sluice-pipeline-file-'));
-  mkdirSync(join(dir, '.dvc'));
-  writeFileSync(join(dir, '.dvc', 'config'), '[core]\n    no_scm = true\n');
-  repo = await Repo.open(dir);
+  ({ dir, repo } = await openScratchRepo('sluice-pipeline-file-'));
 });
 afterEach(() => {
   chmodSync(dir, 0o755);

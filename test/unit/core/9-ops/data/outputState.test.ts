@@ -1,14 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Repo } from '../../../../../src/core/6-repo/repo.js';
@@ -21,14 +12,12 @@ import {
   outputStatus,
   stateFromHash,
 } from '../../../../../src/core/9-ops/data/outputState.js';
+import { openScratchRepo } from '../../../../helpers/scratchRepo.js';
 
 let dir = '';
 let repo: Repo;
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sluice-output-state-'));
-  mkdirSync(join(dir, '.dvc'));
-  writeFileSync(join(dir, '.dvc', 'config'), '[core]\n    no_scm = true\n');
-  repo = await Repo.open(dir);
+  ({ dir, repo } = await openScratchRepo('sluice-output-state-'));
 });
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });

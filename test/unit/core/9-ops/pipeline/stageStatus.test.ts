@@ -17,14 +17,12 @@ import {
   stageStatus,
   type StageStatusOptions,
 } from '../../../../../src/core/9-ops/pipeline/stageStatus.js';
+import { openScratchRepo } from '../../../../helpers/scratchRepo.js';
 
 let dir = '';
 let repo: Repo;
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sluice-stage-status-'));
-  mkdirSync(join(dir, '.dvc'));
-  writeFileSync(join(dir, '.dvc', 'config'), '[core]\n    no_scm = true\n');
-  repo = await Repo.open(dir);
+  ({ dir, repo } = await openScratchRepo('sluice-stage-status-'));
 });
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });

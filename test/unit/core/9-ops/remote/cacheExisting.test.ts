@@ -1,24 +1,20 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HashName } from '../../../../../src/core/3-objects/hashFile.js';
-import { Repo } from '../../../../../src/core/6-repo/repo.js';
+import type { Repo } from '../../../../../src/core/6-repo/repo.js';
 import { remoteKey } from '../../../../../src/core/8-revisions/objects.js';
 import {
   localExisting,
   localExistingInTurns,
 } from '../../../../../src/core/9-ops/remote/cacheExisting.js';
 import type { PlanItem } from '../../../../../src/core/9-ops/remote/plan.js';
+import { openScratchRepo } from '../../../../helpers/scratchRepo.js';
 
 let dir = '';
 let repo: Repo;
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sluice-cache-existing-'));
-  mkdirSync(join(dir, '.dvc'));
-  writeFileSync(join(dir, '.dvc', 'config'), '[core]\n    no_scm = true\n');
-  repo = await Repo.open(dir);
+  ({ dir, repo } = await openScratchRepo('sluice-cache-existing-'));
 });
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });

@@ -1,20 +1,16 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serializeDirObject } from '../../../../../src/core/3-objects/dirObject.js';
-import { Repo } from '../../../../../src/core/6-repo/repo.js';
+import type { Repo } from '../../../../../src/core/6-repo/repo.js';
 import type { UsedOutput } from '../../../../../src/core/8-revisions/objects.js';
 import { expand } from '../../../../../src/core/9-ops/remote/plan.js';
+import { openScratchRepo } from '../../../../helpers/scratchRepo.js';
 
 let dir = '';
 let repo: Repo;
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sluice-plan-'));
-  mkdirSync(join(dir, '.dvc'));
-  writeFileSync(join(dir, '.dvc', 'config'), '[core]\n    no_scm = true\n');
-  repo = await Repo.open(dir);
+  ({ dir, repo } = await openScratchRepo('sluice-plan-'));
 });
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
